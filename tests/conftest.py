@@ -1,0 +1,129 @@
+"""Shared fixtures: real services (Redis, a Celery worker process, an SMTP server on loopback)."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def wait_for(condition, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):
+    """Poll `condition` until it returns a truthy value; fail the test at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)  # polling a condition with a deadline, not sleeping in hope
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")
+
+
+@pytest.fixture
+def redis_url():
+    """REDIS_URL, reachable. Skipped without it, unless REQUIRE_SERVICES=1 makes that a failure."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but REDIS_URL is not set")
+        pytest.skip("REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"REDIS_URL={url} is unreachable: {exc}")
+    return url
+
+
+def test_database_url() -> str:
+    """A DATABASE_URL that points worker processes at the test database."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False
+
+
+def purge_broker() -> None:
+    from newsletter.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("celery",):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:  # noqa: S110 - the queue may not exist yet
+                pass
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess on the configured broker and the test database."""
+
+    def __init__(self, extra_env: dict | None = None, concurrency: int = 1, pool: str = "prefork"):
+        self.extra_env = extra_env or {}
+        self.concurrency = concurrency
+        self.pool = pool
+        self.proc: subprocess.Popen | None = None
+        self.log = ROOT / "var" / f"worker-{os.getpid()}-{id(self)}.log"
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = test_database_url()
+        env["DJANGO_SETTINGS_MODULE"] = "newsletter.settings"
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> "WorkerProcess":
+        self.log.parent.mkdir(exist_ok=True)
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "newsletter", "worker",
+            "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """Start a worker process against the test database; stop it after the test."""
+    purge_broker()
+    worker = WorkerProcess().start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's email goes to it for the test."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
