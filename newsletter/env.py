@@ -47,7 +47,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def parse_site_url(name: str, raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be an absolute http(s) URL such as https://paperboy.example.com")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must be an absolute http(s) URL such as https://paperboy.example.com"
+        )
     return raw.rstrip("/")
 
 
@@ -120,4 +122,6 @@ def parse_email_url(name: str, raw: str) -> dict:
         if not parts.path:
             raise ImproperlyConfigured(f"{name}={raw!r} names no folder")
         return {"EMAIL_BACKEND": "newsletter.mail.EmlFileBackend", "EMAIL_FILE_PATH": parts.path}
-    raise ImproperlyConfigured(f"{name}={raw!r}: use smtp://host:port, smtp+tls://user:pass@host:587, console:// or file:///folder")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r}: use smtp://host:port, smtp+tls://user:pass@host:587, console:// or file:///folder"
+    )

@@ -137,10 +137,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Email: EMAIL_URL, or one .eml file per message under var/outbox/.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Paperboy <paperboy@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-_email = parse_email_url("EMAIL_URL", env_str("EMAIL_URL")) if env_str("EMAIL_URL") else {
-    "EMAIL_BACKEND": "newsletter.mail.EmlFileBackend",
-    "EMAIL_FILE_PATH": str(VAR_DIR / "outbox"),
-}
+_email = (
+    parse_email_url("EMAIL_URL", env_str("EMAIL_URL"))
+    if env_str("EMAIL_URL")
+    else {
+        "EMAIL_BACKEND": "newsletter.mail.EmlFileBackend",
+        "EMAIL_FILE_PATH": str(VAR_DIR / "outbox"),
+    }
+)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", "")
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")

@@ -1,5 +1,6 @@
 """Shared fixtures: real services (Redis, a Celery worker process, an SMTP server on loopback)."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -57,12 +58,8 @@ test_database_url.__test__ = False
 def purge_broker() -> None:
     from newsletter.celery import app
 
-    with app.connection_for_write() as conn:
-        for queue in ("celery",):
-            try:
-                conn.default_channel.queue_purge(queue)
-            except Exception:  # noqa: S110 - the queue may not exist yet
-                pass
+    with app.connection_for_write() as conn, contextlib.suppress(Exception):  # the queue may not exist yet
+        conn.default_channel.queue_purge("celery")
 
 
 class WorkerProcess:
@@ -89,7 +86,9 @@ class WorkerProcess:
             "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT
+        )
         return self
 
     def stop(self) -> None:

@@ -18,7 +18,7 @@ def test_a_task_round_trips_through_a_worker_on_redis(redis_url, transactional_d
 
     from tests.conftest import WorkerProcess, purge_broker
 
-    assert settings.CELERY_BROKER_URL == redis_url
+    assert redis_url == settings.CELERY_BROKER_URL
     purge_broker()
     worker = WorkerProcess().start()
     try:

@@ -102,7 +102,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_https_settings_follow_the_site_url():
-    code = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    code = "from django.conf import settings as s; "
+    code += "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
     env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "SECRET_KEY")}
     env["DJANGO_SETTINGS_MODULE"] = "newsletter.settings"
     script = f"import django; django.setup(); {code}"
