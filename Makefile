@@ -23,9 +23,9 @@ setup: $(VENV)/.installed
 run: setup
 	@echo ""
 	@echo "Paperboy is starting (Ctrl-C stops web, worker and beat):"
-	@echo "  site        http://127.0.0.1:8000/"
-	@echo "  admin       http://127.0.0.1:8000/admin/"
-	@echo "  health      http://127.0.0.1:8000/healthz"
+	@echo "  site        http://127.0.0.1:$${PORT:-8000}/"
+	@echo "  admin       http://127.0.0.1:$${PORT:-8000}/admin/"
+	@echo "  health      http://127.0.0.1:$${PORT:-8000}/healthz"
 	@echo "  sent email  var/outbox/*.eml (unless EMAIL_URL is set)"
 	@echo ""
 	$(BIN)/honcho start

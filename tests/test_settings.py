@@ -112,3 +112,24 @@ def test_https_settings_follow_the_site_url():
     prod = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     assert local.stdout.split() == ["False", "False", "0"], local.stderr
     assert prod.stdout.split() == ["True", "True", "31536000"], prod.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "ALLOWED_HOSTS")}
+    env.update(SITE_URL="https://paperboy.example.com", SECRET_KEY="k" * 20 + "production-secret-from-env" + "z" * 20)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_html_responses_carry_a_content_security_policy(client, db):
+    response = client.get("/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
