@@ -1,8 +1,28 @@
-from django.db import models
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 
 from papers.models import Topic
+from subscribers.tokens import make_token
+
+# A pending address gets at most one confirmation email per this interval, however often the form is sent.
+RESEND_INTERVAL = timedelta(minutes=5)
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def by_email(self, address: str):
+        return self.filter(email__iexact=address)
+
+    def receiving(self):
+        """Subscribers who get digests."""
+        return self.filter(status=Subscriber.Status.ACTIVE)
 
 
 class Subscriber(models.Model):
@@ -17,6 +37,12 @@ class Subscriber(models.Model):
     class Frequency(models.TextChoices):
         WEEKLY = "weekly", "Weekly"
         DAILY = "daily", "Daily on weekdays"
+
+    class UnsubscribeReason(models.TextChoices):
+        TOO_MANY = "too_many", "Too many emails"
+        NOT_RELEVANT = "not_relevant", "The papers were not relevant to me"
+        NEVER_SIGNED_UP = "never_signed_up", "I never signed up"
+        OTHER = "other", "Another reason"
 
     email = models.EmailField(max_length=254, help_text="Canonical form: trimmed, domain IDNA-encoded and lower-cased")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -36,6 +62,12 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    confirm_nonce = models.CharField(
+        max_length=32, blank=True, help_text="Ties confirmation links to the current opt-in; emptied once used"
+    )
+    unsubscribe_reason = models.CharField(max_length=20, choices=UnsubscribeReason.choices, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -49,6 +81,157 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    # Links. Tokens carry the id (and for confirmation the opt-in nonce), never the address.
+
+    def confirm_token(self) -> str:
+        return make_token("confirm", {"id": self.pk, "n": self.confirm_nonce})
+
+    def token(self, purpose: str) -> str:
+        return make_token(purpose, self.pk)
+
+    def absolute_url(self, url_name: str, purpose: str | None = None) -> str:
+        token = self.confirm_token() if url_name == "confirm" else self.token(purpose or url_name)
+        return settings.SITE_URL.rstrip("/") + reverse(url_name, args=[token])
+
+    @property
+    def preferences_url(self) -> str:
+        return self.absolute_url("preferences")
+
+    @property
+    def unsubscribe_url(self) -> str:
+        return self.absolute_url("unsubscribe")
+
+    @property
+    def topic_slugs(self) -> list[str]:
+        return sorted(t.slug for t in self.topics.all())
+
+    # State changes: each is one conditional UPDATE, so repeats and races are harmless.
+
+    def _move(self, from_states: list[str], where: dict | None = None, **changes) -> bool:
+        """Apply `changes` only if the row is still in one of `from_states` (and matches `where`)."""
+        rows = Subscriber.objects.filter(pk=self.pk, status__in=from_states, **(where or {}))
+        changed = rows.update(updated_at=timezone.now(), **changes)
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
+
+    def start_opt_in(self) -> None:
+        """Give a new confirmation round its own nonce, so links from an earlier round never re-activate."""
+        if not self.confirm_nonce:
+            self.confirm_nonce = secrets.token_hex(8)
+            Subscriber.objects.filter(pk=self.pk).update(confirm_nonce=self.confirm_nonce)
+
+    def claim_confirmation_email(self) -> bool:
+        """True for the one caller allowed to send a confirmation email now (at most one per RESEND_INTERVAL)."""
+        now = timezone.now()
+        due = Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=now - RESEND_INTERVAL)
+        return bool(Subscriber.objects.filter(due, pk=self.pk).update(confirmation_sent_at=now))
+
+    def confirm(self, nonce: str, consent: "ConsentEvidence") -> bool:
+        """Activate a subscriber whose current opt-in nonce this is; a used or older link changes nothing."""
+        if not nonce:
+            return False
+        with transaction.atomic():
+            activated = self._move(
+                [self.Status.PENDING, self.Status.UNSUBSCRIBED],
+                where={"confirm_nonce": nonce},
+                status=self.Status.ACTIVE,
+                confirm_nonce="",
+                confirmed_at=timezone.now(),
+                unsubscribed_at=None,
+                unsubscribe_reason="",
+            )
+            if activated:
+                consent.record(self)
+        return activated
+
+    def unsubscribe(self) -> bool:
+        return self._move(
+            [self.Status.PENDING, self.Status.ACTIVE, self.Status.PAUSED],
+            status=self.Status.UNSUBSCRIBED,
+            unsubscribed_at=timezone.now(),
+            confirm_nonce="",
+        )
+
+    def resubscribe(self, consent: "ConsentEvidence") -> bool:
+        """Someone holding a valid link from their own inbox asks to receive digests again."""
+        with transaction.atomic():
+            done = self._move(
+                [self.Status.UNSUBSCRIBED],
+                status=self.Status.ACTIVE,
+                unsubscribed_at=None,
+                unsubscribe_reason="",
+                confirmed_at=timezone.now(),
+            )
+            if done:
+                consent.record(self)
+        return done
+
+    def pause(self) -> bool:
+        return self._move([self.Status.ACTIVE], status=self.Status.PAUSED)
+
+    def resume(self) -> bool:
+        return self._move([self.Status.PAUSED], status=self.Status.ACTIVE)
+
+    def set_topics(self, topics) -> None:
+        """Follow exactly `topics`, keeping the weights of topics already followed."""
+        ids = {t.pk for t in topics}
+        self.topic_weights.exclude(topic_id__in=ids).delete()
+        existing = set(self.topic_weights.values_list("topic_id", flat=True))
+        SubscriberTopic.objects.bulk_create(
+            [SubscriberTopic(subscriber=self, topic_id=pk) for pk in sorted(ids - existing)]
+        )
+
+    def personal_data(self) -> dict:
+        """Everything stored about this subscriber, for a data export."""
+        fields = [
+            "email", "status", "follow_keywords", "mute_keywords", "frequency", "weekday", "hour", "timezone",
+            "paper_count", "next_digest_at", "last_digest_at", "created_at", "updated_at", "confirmation_sent_at",
+            "confirmed_at", "unsubscribed_at", "unsubscribe_reason",
+        ]  # fmt: skip
+        data = {name: _jsonable(getattr(self, name)) for name in fields}
+        data["topics"] = [
+            {"slug": w.topic.slug, "name": w.topic.name, "weight": w.weight}
+            for w in self.topic_weights.select_related("topic").order_by("topic__slug")
+        ]
+        data["consents"] = [
+            {
+                "given_at": _jsonable(c.given_at),
+                "ip_address": c.ip_address,
+                "user_agent": c.user_agent,
+                "text_sha256": c.text_sha256,
+                "topics": c.topics,
+            }
+            for c in self.consents.all()
+        ]
+        return data
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class ConsentEvidence:
+    """What the reader saw and where they were when they opted in."""
+
+    def __init__(self, text: str, ip_address: str | None = None, user_agent: str = ""):
+        self.text = text
+        self.ip_address = ip_address
+        self.user_agent = user_agent[:1000]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def record(self, subscriber: "Subscriber") -> "Consent":
+        return Consent.objects.create(
+            subscriber=subscriber,
+            ip_address=self.ip_address,
+            user_agent=self.user_agent,
+            text_sha256=self.sha256,
+            topics=subscriber.topic_slugs,
+        )
 
 
 class SubscriberTopic(models.Model):
