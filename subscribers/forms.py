@@ -93,10 +93,10 @@ class PreferencesForm(forms.Form):
         initial["topics"] = subscriber.topic_slugs
         return cls(data, initial=initial)
 
-    def save_to(self, subscriber: Subscriber) -> None:
-        for name in PREFERENCE_FIELDS:
+    def save_to(self, subscriber: Subscriber, fields: list[str] = PREFERENCE_FIELDS) -> None:
+        for name in fields:
             setattr(subscriber, name, self.cleaned_data[name])
-        subscriber.save(update_fields=[*PREFERENCE_FIELDS, "updated_at"])
+        subscriber.save(update_fields=[*fields, "updated_at"])
         subscriber.set_topics(self.cleaned_data["topics"])
 
 

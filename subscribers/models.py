@@ -24,6 +24,24 @@ class SubscriberQuerySet(models.QuerySet):
         """Subscribers who get digests."""
         return self.filter(status=Subscriber.Status.ACTIVE)
 
+    # Bulk state changes (admin actions); a row in any other state is left alone.
+
+    def pause(self) -> int:
+        return self.filter(status=Subscriber.Status.ACTIVE).update(
+            status=Subscriber.Status.PAUSED, updated_at=timezone.now()
+        )
+
+    def resume(self) -> int:
+        return self.filter(status=Subscriber.Status.PAUSED).update(
+            status=Subscriber.Status.ACTIVE, updated_at=timezone.now()
+        )
+
+    def unsubscribe(self) -> int:
+        S = Subscriber.Status
+        return self.filter(status__in=[S.PENDING, S.ACTIVE, S.PAUSED]).update(
+            status=S.UNSUBSCRIBED, unsubscribed_at=timezone.now(), confirm_nonce="", updated_at=timezone.now()
+        )
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
@@ -146,13 +164,25 @@ class Subscriber(models.Model):
                 consent.record(self)
         return activated
 
+    def confirm_imported(self, consent: "ConsentEvidence") -> bool:
+        """Activate a pending subscriber whose opt-in an operator vouches for (a CSV import with --confirmed)."""
+        with transaction.atomic():
+            activated = self._move(
+                [self.Status.PENDING], status=self.Status.ACTIVE, confirm_nonce="", confirmed_at=timezone.now()
+            )
+            if activated:
+                consent.record(self)
+        return activated
+
+    def _apply(self, change: str) -> bool:
+        """Run one of the queryset's state changes on this row alone."""
+        changed = getattr(Subscriber.objects.filter(pk=self.pk), change)()
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
+
     def unsubscribe(self) -> bool:
-        return self._move(
-            [self.Status.PENDING, self.Status.ACTIVE, self.Status.PAUSED],
-            status=self.Status.UNSUBSCRIBED,
-            unsubscribed_at=timezone.now(),
-            confirm_nonce="",
-        )
+        return self._apply("unsubscribe")
 
     def resubscribe(self, consent: "ConsentEvidence") -> bool:
         """Someone holding a valid link from their own inbox asks to receive digests again."""
@@ -169,10 +199,10 @@ class Subscriber(models.Model):
         return done
 
     def pause(self) -> bool:
-        return self._move([self.Status.ACTIVE], status=self.Status.PAUSED)
+        return self._apply("pause")
 
     def resume(self) -> bool:
-        return self._move([self.Status.PAUSED], status=self.Status.ACTIVE)
+        return self._apply("resume")
 
     def set_topics(self, topics) -> None:
         """Follow exactly `topics`, keeping the weights of topics already followed."""

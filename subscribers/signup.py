@@ -27,14 +27,14 @@ def request_new_link(address: str) -> None:
         notify(subscriber)
 
 
-def notify(subscriber: Subscriber) -> None:
+def notify(subscriber: Subscriber) -> bool:
     """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago."""
     awaiting_opt_in = subscriber.status == Status.PENDING or (
         subscriber.status == Status.UNSUBSCRIBED and subscriber.confirm_nonce
     )
     subscribed = subscriber.status in (Status.ACTIVE, Status.PAUSED)
     if not (awaiting_opt_in or subscribed) or not subscriber.claim_confirmation_email():
-        return
+        return False
     try:
         if awaiting_opt_in:
             emails.send_confirmation(subscriber)
@@ -44,3 +44,5 @@ def notify(subscriber: Subscriber) -> None:
         log.exception("could not email subscriber %s", subscriber.pk)
         # Give the next attempt its chance instead of waiting out the resend interval.
         Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=None)
+        return False
+    return True
