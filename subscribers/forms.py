@@ -59,7 +59,10 @@ class PreferencesForm(forms.Form):
     follow_keywords = KeywordsField(label="Keywords to follow", help_text="Papers mentioning these rank higher.")
     mute_keywords = KeywordsField(label="Keywords to mute", help_text="Papers mentioning these are left out.")
     frequency = forms.ChoiceField(
-        choices=Subscriber.Frequency.choices, initial=Subscriber.Frequency.WEEKLY, widget=forms.RadioSelect
+        choices=Subscriber.Frequency.choices,
+        initial=Subscriber.Frequency.WEEKLY,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "The frequency must be weekly or daily."},
     )
     weekday = forms.TypedChoiceField(
         coerce=int, choices=WEEKDAYS, initial=0, label="Day", help_text="For weekly digests.",

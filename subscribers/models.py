@@ -223,7 +223,7 @@ class Subscriber(models.Model):
         data = {name: _jsonable(getattr(self, name)) for name in fields}
         data["topics"] = [
             {"slug": w.topic.slug, "name": w.topic.name, "weight": w.weight}
-            for w in self.topic_weights.select_related("topic").order_by("topic__slug")
+            for w in sorted(self.topic_weights.all(), key=lambda w: w.topic.slug)
         ]
         data["consents"] = [
             {
