@@ -1,3 +1,4 @@
+import calendar
 import hashlib
 import secrets
 from datetime import timedelta
@@ -119,6 +120,12 @@ class Subscriber(models.Model):
     @property
     def unsubscribe_url(self) -> str:
         return self.absolute_url("unsubscribe")
+
+    @property
+    def schedule_display(self) -> str:
+        """When digests arrive, in the reader's words: "every Monday at 08:00 (Europe/Paris)"."""
+        days = "every weekday" if self.frequency == self.Frequency.DAILY else f"every {calendar.day_name[self.weekday]}"
+        return f"{days} at {self.hour:02d}:00 ({self.timezone})"
 
     @property
     def topic_slugs(self) -> list[str]:

@@ -1,6 +1,7 @@
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -80,7 +81,8 @@ def consent_evidence(request, subscriber: Subscriber) -> ConsentEvidence:
 
 def consent_text(subscriber: Subscriber) -> str:
     topics = list(subscriber.topics.order_by("position", "name"))
-    return " ".join(render_to_string("subscribers/consent.txt", {"subscriber": subscriber, "topics": topics}).split())
+    context = {"subscriber": subscriber, "topics": topics, "site_name": settings.SITE_NAME}
+    return " ".join(render_to_string("subscribers/consent.txt", context).split())
 
 
 @require_http_methods(["GET", "POST"])
