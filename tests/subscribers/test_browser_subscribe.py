@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import connections
 
 from subscribers.models import Subscriber
 from tests.conftest import wait_for
@@ -51,7 +52,10 @@ def site(transactional_db, settings, live_server, smtp_server):
         make_topic(slug, name, position=position)
     for title, upvotes, slugs in PAPERS:
         make_paper(title=title, upvotes=upvotes, trending_date=date.today(), topics=dict.fromkeys(slugs, 0.8))
-    return live_server
+    yield live_server
+    # ORM calls made while Playwright's sync API is running leave a connection that pytest-django's teardown
+    # does not see; close it so the test database can be dropped at the end of the session.
+    connections.close_all()
 
 
 @pytest.mark.browser

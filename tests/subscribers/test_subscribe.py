@@ -74,7 +74,8 @@ def test_it_never_changes_the_preferences_or_status_of_a_confirmed_subscriber(cl
     assert Subscriber.objects.count() == 1
     (received,) = smtp_server.messages
     assert received.message["Subject"] == "Your Paperboy subscription"
-    assert subscriber.preferences_url in received.message.get_body(("plain",)).get_content()
+    link = link_in(received.message.get_body(("plain",)).get_content(), "/preferences/")
+    assert read_token("preferences", link.split("/")[-2]) == subscriber.pk
 
 
 def test_it_sends_at_most_one_email_for_twenty_subscribes_of_one_address_in_a_minute(client, topics, smtp_server):
