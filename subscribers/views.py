@@ -1,3 +1,4 @@
+import ipaddress
 import json
 from functools import wraps
 
@@ -26,7 +27,16 @@ def home(request, form=None, status=200):
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """The reader's IP address, or "" if unknown."""
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
+        # Behind the https proxy REMOTE_ADDR is the proxy; the last hop is the one it added (clients can't forge it).
+        address = forwarded.split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return ""
 
 
 def _ip_allowed(request, scope: str) -> bool:

@@ -153,3 +153,19 @@ def test_it_protects_the_form_with_csrf(topics):
     response = Client(enforce_csrf_checks=True).post("/subscribe/", form_data())
     assert response.status_code == 403
     assert not Subscriber.objects.exists()
+
+
+def test_it_stores_an_international_domain_in_ascii(client, topics):
+    subscribe(client, email="Ada@Bücher.DE")
+    assert Subscriber.objects.get().email == "Ada@xn--bcher-kva.de"
+
+
+def test_behind_the_https_proxy_it_limits_by_the_address_the_proxy_saw(client, topics, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def from_client(n: int, ip: str):
+        data = form_data(email=f"reader{n}@example.com")
+        return client.post("/subscribe/", data, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.2.3.4, {ip}")
+
+    assert [from_client(n, "203.0.113.5").status_code for n in range(11)] == [302] * 10 + [429]
+    assert from_client(11, "203.0.113.6").status_code == 302
