@@ -84,6 +84,10 @@ def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(brows
     received = wait_for(lambda: smtp_server.handler.to("ada+papers@example.com"), message="the confirmation email")
     link = link_in(received[0].message.get_body(("plain",)).get_content(), "/confirm/")
     assert link.startswith(site.url)
+    email_page = context.new_page()
+    email_page.set_content(received[0].message.get_body(("html",)).get_content())
+    shoot(email_page, artifacts, "2b-confirmation-email")
+    email_page.close()
     page.goto(link)
     assert Subscriber.objects.get().status == "pending"
     shoot(page, artifacts, "3-confirm")
@@ -136,3 +140,18 @@ def test_the_form_shows_its_errors_next_to_the_fields(browser, site, artifacts):
     assert page.get_by_text("full-width characters").is_visible()
     shoot(page, artifacts, "8-form-errors")
     assert not Subscriber.objects.exists()
+
+
+@pytest.mark.browser
+def test_the_form_works_without_javascript(browser, site, smtp_server):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(site.url + "/")
+    page.get_by_label("Email address").fill("grace@example.com")
+    page.get_by_label("Code", exact=True).check()
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/check-your-inbox/")
+    wait_for(lambda: smtp_server.handler.to("grace@example.com"), message="the confirmation email")
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.timezone, subscriber.topic_slugs, subscriber.status) == ("UTC", ["code"], "pending")
+    context.close()
