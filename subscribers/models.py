@@ -25,22 +25,21 @@ class SubscriberQuerySet(models.QuerySet):
         """Subscribers who get digests."""
         return self.filter(status=Subscriber.Status.ACTIVE)
 
-    # Bulk state changes (admin actions); a row in any other state is left alone.
+    # State changes for many rows at once (admin actions); a row in any other state is left alone.
+
+    def move(self, from_states: list[str], **changes) -> int:
+        return self.filter(status__in=from_states).update(updated_at=timezone.now(), **changes)
 
     def pause(self) -> int:
-        return self.filter(status=Subscriber.Status.ACTIVE).update(
-            status=Subscriber.Status.PAUSED, updated_at=timezone.now()
-        )
+        return self.move([Subscriber.Status.ACTIVE], status=Subscriber.Status.PAUSED)
 
     def resume(self) -> int:
-        return self.filter(status=Subscriber.Status.PAUSED).update(
-            status=Subscriber.Status.ACTIVE, updated_at=timezone.now()
-        )
+        return self.move([Subscriber.Status.PAUSED], status=Subscriber.Status.ACTIVE)
 
     def unsubscribe(self) -> int:
         S = Subscriber.Status
-        return self.filter(status__in=[S.PENDING, S.ACTIVE, S.PAUSED]).update(
-            status=S.UNSUBSCRIBED, unsubscribed_at=timezone.now(), confirm_nonce="", updated_at=timezone.now()
+        return self.move(
+            [S.PENDING, S.ACTIVE, S.PAUSED], status=S.UNSUBSCRIBED, unsubscribed_at=timezone.now(), confirm_nonce=""
         )
 
 
@@ -133,83 +132,71 @@ class Subscriber(models.Model):
 
     # State changes: each is one conditional UPDATE, so repeats and races are harmless.
 
-    def _move(self, from_states: list[str], where: dict | None = None, **changes) -> bool:
-        """Apply `changes` only if the row is still in one of `from_states` (and matches `where`)."""
-        rows = Subscriber.objects.filter(pk=self.pk, status__in=from_states, **(where or {}))
-        changed = rows.update(updated_at=timezone.now(), **changes)
-        if changed:
+    def _this(self) -> SubscriberQuerySet:
+        return Subscriber.objects.filter(pk=self.pk)
+
+    def _changed(self, rows: int) -> bool:
+        if rows:
             self.refresh_from_db()
-        return bool(changed)
+        return bool(rows)
+
+    def _opt_in(self, rows: SubscriberQuerySet, from_states: list[str], consent: "ConsentEvidence") -> bool:
+        """Activate the row if it is still in `from_states`, and keep the evidence of consent with it."""
+        with transaction.atomic():
+            activated = self._changed(
+                rows.move(
+                    from_states,
+                    status=self.Status.ACTIVE,
+                    confirm_nonce="",
+                    confirmed_at=timezone.now(),
+                    unsubscribed_at=None,
+                    unsubscribe_reason="",
+                )
+            )
+            if activated:
+                consent.record(self)
+        return activated
 
     def start_opt_in(self) -> None:
         """Give a new confirmation round its own nonce, so links from an earlier round never re-activate."""
         if not self.confirm_nonce:
             self.confirm_nonce = secrets.token_hex(8)
-            Subscriber.objects.filter(pk=self.pk).update(confirm_nonce=self.confirm_nonce)
+            self._this().update(confirm_nonce=self.confirm_nonce)
 
     def claim_confirmation_email(self) -> bool:
         """True for the one caller allowed to send a confirmation email now (at most one per RESEND_INTERVAL)."""
         now = timezone.now()
         due = Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=now - RESEND_INTERVAL)
-        return bool(Subscriber.objects.filter(due, pk=self.pk).update(confirmation_sent_at=now))
+        return bool(self._this().filter(due).update(confirmation_sent_at=now))
 
     def confirm(self, nonce: str, consent: "ConsentEvidence") -> bool:
         """Activate a subscriber whose current opt-in nonce this is; a used or older link changes nothing."""
         if not nonce:
             return False
-        with transaction.atomic():
-            activated = self._move(
-                [self.Status.PENDING, self.Status.UNSUBSCRIBED],
-                where={"confirm_nonce": nonce},
-                status=self.Status.ACTIVE,
-                confirm_nonce="",
-                confirmed_at=timezone.now(),
-                unsubscribed_at=None,
-                unsubscribe_reason="",
-            )
-            if activated:
-                consent.record(self)
-        return activated
+        rows = self._this().filter(confirm_nonce=nonce)
+        return self._opt_in(rows, [self.Status.PENDING, self.Status.UNSUBSCRIBED], consent)
 
     def confirm_imported(self, consent: "ConsentEvidence") -> bool:
         """Activate a pending subscriber whose opt-in an operator vouches for (a CSV import with --confirmed)."""
-        with transaction.atomic():
-            activated = self._move(
-                [self.Status.PENDING], status=self.Status.ACTIVE, confirm_nonce="", confirmed_at=timezone.now()
-            )
-            if activated:
-                consent.record(self)
-        return activated
-
-    def _apply(self, change: str) -> bool:
-        """Run one of the queryset's state changes on this row alone."""
-        changed = getattr(Subscriber.objects.filter(pk=self.pk), change)()
-        if changed:
-            self.refresh_from_db()
-        return bool(changed)
-
-    def unsubscribe(self) -> bool:
-        return self._apply("unsubscribe")
+        return self._opt_in(self._this(), [self.Status.PENDING], consent)
 
     def resubscribe(self, consent: "ConsentEvidence") -> bool:
         """Someone holding a valid link from their own inbox asks to receive digests again."""
-        with transaction.atomic():
-            done = self._move(
-                [self.Status.UNSUBSCRIBED],
-                status=self.Status.ACTIVE,
-                unsubscribed_at=None,
-                unsubscribe_reason="",
-                confirmed_at=timezone.now(),
-            )
-            if done:
-                consent.record(self)
-        return done
+        return self._opt_in(self._this(), [self.Status.UNSUBSCRIBED], consent)
+
+    def unsubscribe(self) -> bool:
+        return self._changed(self._this().unsubscribe())
+
+    def record_unsubscribe_reason(self, reason: str) -> bool:
+        if reason not in self.UnsubscribeReason.values:
+            return False
+        return self._changed(self._this().move([self.Status.UNSUBSCRIBED], unsubscribe_reason=reason))
 
     def pause(self) -> bool:
-        return self._apply("pause")
+        return self._changed(self._this().pause())
 
     def resume(self) -> bool:
-        return self._apply("resume")
+        return self._changed(self._this().resume())
 
     def set_topics(self, topics) -> None:
         """Follow exactly `topics`, keeping the weights of topics already followed."""

@@ -200,9 +200,7 @@ def unsubscribe(request, subscriber, token):
 @require_POST
 @with_subscriber("unsubscribe")
 def unsubscribe_reason(request, subscriber, token):
-    reason = request.POST.get("reason", "")
-    if subscriber.status == Subscriber.Status.UNSUBSCRIBED and reason in Subscriber.UnsubscribeReason.values:
-        Subscriber.objects.filter(pk=subscriber.pk).update(unsubscribe_reason=reason)
+    if subscriber.record_unsubscribe_reason(request.POST.get("reason", "")):
         messages.success(request, "Thank you for telling us.")
     return redirect("unsubscribe", token=token)
 
