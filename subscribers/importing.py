@@ -2,6 +2,7 @@
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 
 from django import forms
@@ -11,6 +12,7 @@ from subscribers import signup
 from subscribers.forms import EmailField, PreferencesForm
 from subscribers.models import ConsentEvidence, Subscriber
 
+log = logging.getLogger(__name__)
 COLUMNS = ["email", "topics", "frequency", "weekday", "hour", "timezone"]
 IMPORTED_FIELDS = ["frequency", "weekday", "hour", "timezone"]
 IMPORT_CONSENT = "Opt-in given outside this site; imported as confirmed by an operator."
@@ -99,4 +101,10 @@ def import_row(form: ImportRowForm, confirmed: bool) -> tuple[Subscriber, bool]:
 
 def send_confirmations(report: ImportReport) -> int:
     """Ask every imported address still waiting for its opt-in to confirm (at most once per resend interval)."""
-    return sum(signup.notify(subscriber) for subscriber in report.to_confirm)
+    sent = 0
+    for subscriber in report.to_confirm:
+        try:
+            sent += signup.notify(subscriber)
+        except OSError:
+            log.exception("could not send the confirmation email to imported subscriber %s", subscriber.pk)
+    return sent

@@ -169,6 +169,10 @@ class Subscriber(models.Model):
         due = Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=now - RESEND_INTERVAL)
         return bool(self._this().filter(due).update(confirmation_sent_at=now))
 
+    def release_confirmation_email(self) -> None:
+        """The email could not be sent: let the next attempt send it instead of waiting out the interval."""
+        self._this().update(confirmation_sent_at=None)
+
     def confirm(self, nonce: str, consent: "ConsentEvidence") -> bool:
         """Activate a subscriber whose current opt-in nonce this is; a used or older link changes nothing."""
         if not nonce:

@@ -1,13 +1,16 @@
-"""Requests to subscribe or for a new link: the same answer for every address, at most one email per few minutes."""
+"""Requests to subscribe or for a new link: the same answer for every address, at most one email per few minutes.
 
-import logging
-import smtplib
+The web request only records the request and queues `email_later`; a worker sends the email, so no response waits
+for SMTP or shows by its timing whether an address was known."""
+
+from functools import partial
+
+from django.db import transaction
 
 from subscribers import emails
 from subscribers.forms import SubscribeForm
 from subscribers.models import Subscriber
 
-log = logging.getLogger(__name__)
 Status = Subscriber.Status
 
 
@@ -18,17 +21,25 @@ def request_subscription(form: SubscribeForm) -> None:
     if subscriber.status in (Status.PENDING, Status.UNSUBSCRIBED):
         form.save_to(subscriber)
         subscriber.start_opt_in()
-    notify(subscriber)
+    email_later(subscriber)
 
 
 def request_new_link(address: str) -> None:
     subscriber = Subscriber.objects.by_email(address).first()
     if subscriber is not None:
-        notify(subscriber)
+        email_later(subscriber)
+
+
+def email_later(subscriber: Subscriber) -> None:
+    from subscribers.tasks import send_signup_email  # the task module imports this one
+
+    transaction.on_commit(partial(send_signup_email.delay, subscriber.pk))
 
 
 def notify(subscriber: Subscriber) -> bool:
-    """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago."""
+    """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago.
+
+    False when there was nothing to send; an SMTP error is raised after freeing the slot for the next attempt."""
     awaiting_opt_in = subscriber.status == Status.PENDING or (
         subscriber.status == Status.UNSUBSCRIBED and subscriber.confirm_nonce
     )
@@ -40,9 +51,7 @@ def notify(subscriber: Subscriber) -> bool:
             emails.send_confirmation(subscriber)
         else:
             emails.send_already_subscribed(subscriber)
-    except (smtplib.SMTPException, OSError):
-        log.exception("could not email subscriber %s", subscriber.pk)
-        # Give the next attempt its chance instead of waiting out the resend interval.
-        Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=None)
-        return False
+    except OSError:  # smtplib's errors are OSErrors too
+        subscriber.release_confirmation_email()
+        raise
     return True

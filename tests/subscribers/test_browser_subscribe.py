@@ -8,7 +8,7 @@ from django.db import connections
 from subscribers.models import Subscriber
 from tests.conftest import wait_for
 from tests.factories import make_paper, make_topic
-from tests.subscribers.conftest import link_in
+from tests.subscribers.conftest import MailWorker, link_in
 
 TOPICS = [
     ("llm", "Language models"), ("reasoning", "Reasoning & test-time compute"), ("agents", "Agents & tool use"),
@@ -43,11 +43,19 @@ def shoot(page, artifacts, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
+@pytest.fixture(scope="module")
+def site_mail(live_server, django_db_setup, django_db_blocker):
+    """A worker that emails to a loopback SMTP server, with links to the live server."""
+    worker = MailWorker(site_url=live_server.url)
+    yield worker
+    worker.stop()
+
+
 @pytest.fixture
-def site(transactional_db, settings, live_server, smtp_server):
-    # The live server runs in a thread of this process, so it sees these settings and the SMTP server.
-    settings.SITE_URL = live_server.url
+def site(transactional_db, settings, live_server, site_mail):
+    # The live server runs in a thread of this process, so it sees this setting.
     settings.SUBSCRIBE_MIN_FILL_SECONDS = 0  # the robot fills the form faster than people can
+    site_mail.clear()
     for position, (slug, name) in enumerate(TOPICS):
         make_topic(slug, name, position=position)
     for title, upvotes, slugs in PAPERS:
@@ -55,11 +63,12 @@ def site(transactional_db, settings, live_server, smtp_server):
     yield live_server
     # ORM calls made while Playwright's sync API is running leave a connection that pytest-django's teardown
     # does not see; close it so the test database can be dropped at the end of the session.
+    site_mail.settle()
     connections.close_all()
 
 
 @pytest.mark.browser
-def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(browser, site, smtp_server, artifacts):
+def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(browser, site, site_mail, artifacts):
     context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/Berlin", locale="en-GB")
     page = context.new_page()
     errors = []
@@ -81,7 +90,7 @@ def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(brows
     assert page.get_by_role("heading", name="Check your inbox").is_visible()
     shoot(page, artifacts, "2-check-inbox")
 
-    received = wait_for(lambda: smtp_server.handler.to("ada+papers@example.com"), message="the confirmation email")
+    received = wait_for(lambda: site_mail.smtp.handler.to("ada+papers@example.com"), message="the confirmation email")
     link = link_in(received[0].message.get_body(("plain",)).get_content(), "/confirm/")
     assert link.startswith(site.url)
     email_page = context.new_page()
@@ -143,7 +152,7 @@ def test_the_form_shows_its_errors_next_to_the_fields(browser, site, artifacts):
 
 
 @pytest.mark.browser
-def test_the_form_works_without_javascript(browser, site, smtp_server):
+def test_the_form_works_without_javascript(browser, site, site_mail):
     context = browser.new_context(viewport=PHONE, java_script_enabled=False, timezone_id="Asia/Tokyo")
     page = context.new_page()
     page.goto(site.url + "/")
@@ -151,7 +160,7 @@ def test_the_form_works_without_javascript(browser, site, smtp_server):
     page.get_by_label("Code", exact=True).check()
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/check-your-inbox/")
-    wait_for(lambda: smtp_server.handler.to("grace@example.com"), message="the confirmation email")
+    wait_for(lambda: site_mail.smtp.handler.to("grace@example.com"), message="the confirmation email")
     subscriber = Subscriber.objects.get()
     assert (subscriber.timezone, subscriber.topic_slugs, subscriber.status) == ("UTC", ["code"], "pending")
     context.close()

@@ -119,30 +119,30 @@ def test_it_rejects_a_token_made_for_another_purpose(client, pending, purpose):
     assert snapshot(pending)[0] == "pending"
 
 
-def test_the_new_link_form_on_the_expired_page_sends_a_fresh_link(client, pending, smtp_server):
+def test_the_new_link_form_on_the_expired_page_sends_a_fresh_link(client, pending, outbox):
     data = {"email": "ADA@example.com", "website": "", "started": started_seconds_ago()}
     response = client.post("/resend/", data)
     assert response.status_code == 302 and response["Location"] == "/check-your-inbox/"
-    (received,) = smtp_server.messages
+    (received,) = outbox.messages
     link = link_in(received.message.get_body(("plain",)).get_content(), "/confirm/")
     client.post(link.removeprefix("http://127.0.0.1:8000"))
     assert Subscriber.objects.get().status == "active"
 
 
-def test_the_new_link_form_answers_the_same_for_an_unknown_address(client, smtp_server, db):
+def test_the_new_link_form_answers_the_same_for_an_unknown_address(client, outbox):
     data = {"email": "nobody@example.com", "website": "", "started": started_seconds_ago()}
     assert client.post("/resend/", data)["Location"] == "/check-your-inbox/"
-    assert not smtp_server.messages
+    assert not outbox.messages
 
 
-def test_an_unsubscribed_reader_who_signs_up_again_confirms_with_the_new_link_only(client, topics, smtp_server):
+def test_an_unsubscribed_reader_who_signs_up_again_confirms_with_the_new_link_only(client, topics, outbox):
     subscriber = make_subscriber("ada@example.com", topics=["llm"], status="pending", confirm_nonce="old")
     old_link = url(subscriber)
     client.post(old_link)
     Subscriber.objects.get().unsubscribe()
 
     client.post("/subscribe/", form_data(topics=["vision"]))
-    (received,) = smtp_server.messages
+    (received,) = outbox.messages
     new_link = link_in(received.message.get_body(("plain",)).get_content(), "/confirm/")
     assert "Already confirmed" in client.post(old_link).content.decode()
     assert Subscriber.objects.get().status == "unsubscribed"
