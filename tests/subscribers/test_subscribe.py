@@ -95,7 +95,7 @@ def test_it_sends_a_new_link_to_a_pending_address_once_the_resend_interval_has_p
     assert first.message["Subject"] == second.message["Subject"] == "Confirm your Paperboy subscription"
 
 
-def test_it_refuses_too_many_sign_ups_from_one_address_with_a_clear_message(client, topics):
+def test_it_refuses_too_many_sign_ups_from_one_ip_address_with_a_clear_message(client, topics):
     statuses = [subscribe(client, email=f"reader{n}@example.com").status_code for n in range(11)]
     assert statuses == [302] * 10 + [429]
     assert b"Too many sign-ups from your network" in subscribe(client).content
