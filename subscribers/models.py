@@ -1,8 +1,46 @@
-from django.db import models
+import calendar
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 
 from papers.models import Topic
+from subscribers.tokens import make_token
+
+# A pending address gets at most one confirmation email per this interval, however often the form is sent.
+RESEND_INTERVAL = timedelta(minutes=5)
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def by_email(self, address: str):
+        return self.filter(email__iexact=address)
+
+    def receiving(self):
+        """Subscribers who get digests."""
+        return self.filter(status=Subscriber.Status.ACTIVE)
+
+    # State changes for many rows at once (admin actions); a row in any other state is left alone.
+
+    def move(self, from_states: list[str], **changes) -> int:
+        return self.filter(status__in=from_states).update(updated_at=timezone.now(), **changes)
+
+    def pause(self) -> int:
+        return self.move([Subscriber.Status.ACTIVE], status=Subscriber.Status.PAUSED)
+
+    def resume(self) -> int:
+        return self.move([Subscriber.Status.PAUSED], status=Subscriber.Status.ACTIVE)
+
+    def unsubscribe(self) -> int:
+        S = Subscriber.Status
+        return self.move(
+            [S.PENDING, S.ACTIVE, S.PAUSED], status=S.UNSUBSCRIBED, unsubscribed_at=timezone.now(), confirm_nonce=""
+        )
 
 
 class Subscriber(models.Model):
@@ -17,6 +55,12 @@ class Subscriber(models.Model):
     class Frequency(models.TextChoices):
         WEEKLY = "weekly", "Weekly"
         DAILY = "daily", "Daily on weekdays"
+
+    class UnsubscribeReason(models.TextChoices):
+        TOO_MANY = "too_many", "Too many emails"
+        NOT_RELEVANT = "not_relevant", "The papers were not relevant to me"
+        NEVER_SIGNED_UP = "never_signed_up", "I never signed up"
+        OTHER = "other", "Another reason"
 
     email = models.EmailField(max_length=254, help_text="Canonical form: trimmed, domain IDNA-encoded and lower-cased")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -36,6 +80,12 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    confirm_nonce = models.CharField(
+        max_length=32, blank=True, help_text="Ties confirmation links to the current opt-in; emptied once used"
+    )
+    unsubscribe_reason = models.CharField(max_length=20, choices=UnsubscribeReason.choices, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -49,6 +99,167 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    # Links. Tokens carry the id (and for confirmation the opt-in nonce), never the address.
+
+    def confirm_token(self) -> str:
+        return make_token("confirm", {"id": self.pk, "n": self.confirm_nonce})
+
+    def token(self, purpose: str) -> str:
+        return make_token(purpose, self.pk)
+
+    def absolute_url(self, url_name: str, purpose: str | None = None) -> str:
+        token = self.confirm_token() if url_name == "confirm" else self.token(purpose or url_name)
+        return settings.SITE_URL.rstrip("/") + reverse(url_name, args=[token])
+
+    @property
+    def preferences_url(self) -> str:
+        return self.absolute_url("preferences")
+
+    @property
+    def unsubscribe_url(self) -> str:
+        return self.absolute_url("unsubscribe")
+
+    @property
+    def schedule_display(self) -> str:
+        """When digests arrive, in the reader's words: "every Monday at 08:00 (Europe/Paris)"."""
+        days = "every weekday" if self.frequency == self.Frequency.DAILY else f"every {calendar.day_name[self.weekday]}"
+        return f"{days} at {self.hour:02d}:00 ({self.timezone})"
+
+    @property
+    def topic_slugs(self) -> list[str]:
+        return sorted(t.slug for t in self.topics.all())
+
+    # State changes: each is one conditional UPDATE, so repeats and races are harmless.
+
+    def _this(self) -> SubscriberQuerySet:
+        return Subscriber.objects.filter(pk=self.pk)
+
+    def _changed(self, rows: int) -> bool:
+        if rows:
+            self.refresh_from_db()
+        return bool(rows)
+
+    def _opt_in(self, rows: SubscriberQuerySet, from_states: list[str], consent: "ConsentEvidence") -> bool:
+        """Activate the row if it is still in `from_states`, and keep the evidence of consent with it."""
+        with transaction.atomic():
+            activated = self._changed(
+                rows.move(
+                    from_states,
+                    status=self.Status.ACTIVE,
+                    confirm_nonce="",
+                    confirmed_at=timezone.now(),
+                    unsubscribed_at=None,
+                    unsubscribe_reason="",
+                )
+            )
+            if activated:
+                consent.record(self)
+        return activated
+
+    def start_opt_in(self) -> None:
+        """Give a new confirmation round its own nonce, so links from an earlier round never re-activate."""
+        if not self.confirm_nonce:
+            self.confirm_nonce = secrets.token_hex(8)
+            self._this().update(confirm_nonce=self.confirm_nonce)
+
+    def claim_confirmation_email(self) -> bool:
+        """True for the one caller allowed to send a confirmation email now (at most one per RESEND_INTERVAL)."""
+        now = timezone.now()
+        due = Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=now - RESEND_INTERVAL)
+        return bool(self._this().filter(due).update(confirmation_sent_at=now))
+
+    def release_confirmation_email(self) -> None:
+        """The email could not be sent: let the next attempt send it instead of waiting out the interval."""
+        self._this().update(confirmation_sent_at=None)
+
+    def confirm(self, nonce: str, consent: "ConsentEvidence") -> bool:
+        """Activate a subscriber whose current opt-in nonce this is; a used or older link changes nothing."""
+        if not nonce:
+            return False
+        rows = self._this().filter(confirm_nonce=nonce)
+        return self._opt_in(rows, [self.Status.PENDING, self.Status.UNSUBSCRIBED], consent)
+
+    def confirm_imported(self, consent: "ConsentEvidence") -> bool:
+        """Activate a pending subscriber whose opt-in an operator vouches for (a CSV import with --confirmed)."""
+        return self._opt_in(self._this(), [self.Status.PENDING], consent)
+
+    def resubscribe(self, consent: "ConsentEvidence") -> bool:
+        """Someone holding a valid link from their own inbox asks to receive digests again."""
+        return self._opt_in(self._this(), [self.Status.UNSUBSCRIBED], consent)
+
+    def unsubscribe(self) -> bool:
+        return self._changed(self._this().unsubscribe())
+
+    def record_unsubscribe_reason(self, reason: str) -> bool:
+        if reason not in self.UnsubscribeReason.values:
+            return False
+        return self._changed(self._this().move([self.Status.UNSUBSCRIBED], unsubscribe_reason=reason))
+
+    def pause(self) -> bool:
+        return self._changed(self._this().pause())
+
+    def resume(self) -> bool:
+        return self._changed(self._this().resume())
+
+    def set_topics(self, topics) -> None:
+        """Follow exactly `topics`, keeping the weights of topics already followed."""
+        ids = {t.pk for t in topics}
+        self.topic_weights.exclude(topic_id__in=ids).delete()
+        existing = set(self.topic_weights.values_list("topic_id", flat=True))
+        SubscriberTopic.objects.bulk_create(
+            [SubscriberTopic(subscriber=self, topic_id=pk) for pk in sorted(ids - existing)]
+        )
+
+    def personal_data(self) -> dict:
+        """Everything stored about this subscriber, for a data export."""
+        fields = [
+            "email", "status", "follow_keywords", "mute_keywords", "frequency", "weekday", "hour", "timezone",
+            "paper_count", "next_digest_at", "last_digest_at", "created_at", "updated_at", "confirmation_sent_at",
+            "confirmed_at", "unsubscribed_at", "unsubscribe_reason",
+        ]  # fmt: skip
+        data = {name: _jsonable(getattr(self, name)) for name in fields}
+        data["topics"] = [
+            {"slug": w.topic.slug, "name": w.topic.name, "weight": w.weight}
+            for w in sorted(self.topic_weights.all(), key=lambda w: w.topic.slug)
+        ]
+        data["consents"] = [
+            {
+                "given_at": _jsonable(c.given_at),
+                "ip_address": c.ip_address,
+                "user_agent": c.user_agent,
+                "text_sha256": c.text_sha256,
+                "topics": c.topics,
+            }
+            for c in self.consents.all()
+        ]
+        return data
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class ConsentEvidence:
+    """What the reader saw and where they were when they opted in."""
+
+    def __init__(self, text: str, ip_address: str | None = None, user_agent: str = ""):
+        self.text = text
+        self.ip_address = ip_address
+        self.user_agent = user_agent[:1000]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def record(self, subscriber: "Subscriber") -> "Consent":
+        return Consent.objects.create(
+            subscriber=subscriber,
+            ip_address=self.ip_address,
+            user_agent=self.user_agent,
+            text_sha256=self.sha256,
+            topics=subscriber.topic_slugs,
+        )
 
 
 class SubscriberTopic(models.Model):

@@ -1,0 +1,57 @@
+"""Requests to subscribe or for a new link: the same answer for every address, at most one email per few minutes.
+
+The web request only records the request and queues `email_later`; a worker sends the email, so no response waits
+for SMTP or shows by its timing whether an address was known."""
+
+from functools import partial
+
+from django.db import transaction
+
+from subscribers import emails
+from subscribers.forms import SubscribeForm
+from subscribers.models import Subscriber
+
+Status = Subscriber.Status
+
+
+def request_subscription(form: SubscribeForm) -> None:
+    """Record a sign-up from a valid form; only an address still waiting for its opt-in takes the new preferences."""
+    address = form.cleaned_data["email"]
+    subscriber, _ = Subscriber.objects.get_or_create(email__iexact=address, defaults={"email": address})
+    if subscriber.status in (Status.PENDING, Status.UNSUBSCRIBED):
+        form.save_to(subscriber)
+        subscriber.start_opt_in()
+    email_later(subscriber)
+
+
+def request_new_link(address: str) -> None:
+    subscriber = Subscriber.objects.by_email(address).first()
+    if subscriber is not None:
+        email_later(subscriber)
+
+
+def email_later(subscriber: Subscriber) -> None:
+    from subscribers.tasks import send_signup_email  # the task module imports this one
+
+    transaction.on_commit(partial(send_signup_email.delay, subscriber.pk))
+
+
+def notify(subscriber: Subscriber) -> bool:
+    """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago.
+
+    False when there was nothing to send; an SMTP error is raised after freeing the slot for the next attempt."""
+    awaiting_opt_in = subscriber.status == Status.PENDING or (
+        subscriber.status == Status.UNSUBSCRIBED and subscriber.confirm_nonce
+    )
+    subscribed = subscriber.status in (Status.ACTIVE, Status.PAUSED)
+    if not (awaiting_opt_in or subscribed) or not subscriber.claim_confirmation_email():
+        return False
+    try:
+        if awaiting_opt_in:
+            emails.send_confirmation(subscriber)
+        else:
+            emails.send_already_subscribed(subscriber)
+    except OSError:  # smtplib's errors are OSErrors too
+        subscriber.release_confirmation_email()
+        raise
+    return True
