@@ -94,11 +94,14 @@ def sweep(now: datetime, on_commit=enqueue) -> list[int]:
     ids = list(
         Delivery.objects.filter(
             Q(status=Delivery.Status.RETRY, retry_at__lte=now)
-            | Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED], updated_at__lt=now - STALE_QUEUED)
+            | Q(
+                status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED],
+                updated_at__lt=timezone.now() - STALE_QUEUED,
+            )
         ).values_list("id", flat=True)
     )
     if ids and on_commit:
-        Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=now)
+        Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=timezone.now())
         transaction.on_commit(lambda: on_commit(ids))
     return ids
 
