@@ -22,7 +22,7 @@ from subscribers.tokens import make_token
 CSS_PATH = Path(__file__).resolve().parent / "static" / "newsletter" / "digest.css"
 MAX_HTML_BYTES = 100_000  # Gmail clips messages above ~102 KB
 FULL_CARDS = 5  # cards that keep their abstract when a digest must shrink
-EXCERPT_CHARS = 280
+EXCERPT_CHARS = 200  # two or three lines on a phone
 AUTHORS_SHOWN = 3
 SLOT_RE = re.compile(r"PBSLOT(\w+?)PBSLOT")
 SHELL_SLOTS = (
