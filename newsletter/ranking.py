@@ -51,9 +51,16 @@ class Candidate:
 @dataclass(slots=True)
 class Ranked:
     candidate: Candidate
-    reason: str
+    matched: list[tuple[int, float]]  # followed topics of the paper, with score x weight
+    keywords: list[str]  # followed keywords it mentions
+    pinned: bool
     primary_topic: int | None  # the followed topic this pick counts against for variety
-    fill: bool = False
+
+
+@dataclass(slots=True)
+class Ranking:
+    relevant: list[Ranked]  # best first
+    relevant_ids: set[int]
 
 
 @dataclass(slots=True)
@@ -65,31 +72,44 @@ class Pick:
 
 @dataclass
 class Pool:
-    """The candidate papers of one batch, loaded once, with per-preference rankings cached."""
+    """The candidate papers of one batch, loaded once, with per-topic lists and per-preference rankings."""
 
     candidates: list[Candidate]
     topic_names: dict[int, str]
     _dates: list[date] = field(init=False)
     _by_date: list[Candidate] = field(init=False)
-    _rankings: dict[Preferences, tuple[list[Ranked], list[Ranked]]] = field(default_factory=dict)
+    by_topic: dict[int, list[Candidate]] = field(init=False)
+    by_popularity: list[Candidate] = field(init=False)
+    _rankings: dict[Preferences, Ranking] = field(default_factory=dict)
+    _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
         self._dates = [c.trending_date for c in self._by_date]
+        self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
+        self.by_topic = defaultdict(list)
+        for c in self.candidates:
+            for tid in c.topics:
+                self.by_topic[tid].append(c)
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
         start = bisect_left(self._dates, since)
         return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
 
-    def ranking(self, prefs: Preferences) -> tuple[list[Ranked], list[Ranked]]:
+    def ranking(self, prefs: Preferences) -> Ranking:
         if prefs not in self._rankings:
-            self._rankings[prefs] = rank(self.candidates, prefs, self.topic_names)
+            self._rankings[prefs] = rank(self, prefs)
         return self._rankings[prefs]
 
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
-        relevant, fill = self.ranking(prefs)
-        return choose(relevant, fill, prefs, since, exclude)
+        if exclude:
+            return choose(self, prefs, since, exclude)
+        # Readers with the same preferences, the same start and nothing to leave out get the same picks.
+        key = (prefs, since)
+        if key not in self._picks:
+            self._picks[key] = choose(self, prefs, since, exclude)
+        return self._picks[key]
 
 
 def popularity(rows: list[dict], snapshots: list[dict], now: datetime) -> dict[int, float]:
@@ -148,50 +168,56 @@ def load_pool(since: date, until: date, now: datetime) -> Pool:
     return Pool(candidates, topic_names)
 
 
-def _reason(matched: list[tuple[int, float]], keywords: list[str], topic_names: dict[int, str], pinned: bool) -> str:
-    names = [topic_names.get(tid, "?") for tid, _ in sorted(matched, key=lambda m: -m[1])]
+def reason(entry: Ranked, topic_names: dict[int, str]) -> str:
+    names = [topic_names.get(tid, "?") for tid, _ in sorted(entry.matched, key=lambda m: -m[1])]
     parts = []
-    if pinned and names:
+    if entry.pinned:
         parts.append(f"Editor's pick for {names[0]}")
-    if keywords:
-        parts.append("Mentions " + ", ".join(f"'{k}'" for k in keywords))
+    if entry.keywords:
+        parts.append("Mentions " + ", ".join(f"'{k}'" for k in entry.keywords))
     if names:
         parts.append(("Matches your topic: " if len(names) == 1 else "Matches your topics: ") + ", ".join(names))
     return " · ".join(parts)
 
 
-def rank(
-    candidates: list[Candidate], prefs: Preferences, topic_names: dict[int, str]
-) -> tuple[list[Ranked], list[Ranked]]:
-    """Order a pool for one set of preferences: (relevant picks best first, trending fill best first)."""
+def trending_reason(prefs: Preferences) -> str:
+    return f"Top trending {'today' if prefs.daily else 'this week'}, outside your topics"
+
+
+def rank(pool: Pool, prefs: Preferences) -> Ranking:
+    """Order the pool's relevant papers for one set of preferences, best first.
+
+    Only papers of the reader's topics are looked at, unless they follow keywords (then every paper is).
+    """
     weights = dict(prefs.topic_weights)
+    if prefs.follow:
+        candidates = pool.candidates
+    else:
+        candidates = list({c.id: c for tid in weights for c in pool.by_topic.get(tid, ())}.values())
     scored = []
-    fill = []
     top_relevance = 0.0
-    trending = "Top trending today" if prefs.daily else "Top trending this week"
     for c in candidates:
-        if any(word in c.text for word in prefs.mute):
+        if prefs.mute and any(word in c.text for word in prefs.mute):
             continue
         matched = [(tid, score * weights[tid]) for tid, score in c.topics.items() if tid in weights and score > 0]
-        keywords = [word for word in prefs.follow if word in c.text]
+        keywords = [word for word in prefs.follow if word in c.text] if prefs.follow else []
         relevance = sum(value for _, value in matched) + KEYWORD_RELEVANCE * len(keywords)
         if relevance <= 0:
-            fill.append(Ranked(c, f"{trending}, outside your topics", None, fill=True))
             continue
         top_relevance = max(top_relevance, relevance)
         primary = max(matched, key=lambda m: m[1])[0] if matched else None
         pinned = c.pinned and bool(matched)
-        scored.append((pinned, relevance, c, Ranked(c, _reason(matched, keywords, topic_names, pinned), primary)))
+        scored.append((pinned, relevance, Ranked(c, matched, keywords, pinned, primary)))
     top_relevance = top_relevance or 1.0
     scored.sort(
         key=lambda s: (
             not s[0],
-            -(RELEVANCE_WEIGHT * s[1] / top_relevance + POPULARITY_WEIGHT * s[2].popularity),
-            s[2].id,
+            -(RELEVANCE_WEIGHT * s[1] / top_relevance + POPULARITY_WEIGHT * s[2].candidate.popularity),
+            s[2].candidate.id,
         )
     )
-    fill.sort(key=lambda r: (-r.candidate.popularity, r.candidate.id))
-    return [s[3] for s in scored], fill
+    relevant = [s[2] for s in scored]
+    return Ranking(relevant, {r.candidate.id for r in relevant})
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -202,15 +228,14 @@ def fair_share(prefs: Preferences) -> int:
     return max(2, math.ceil(prefs.count / followed))
 
 
-def choose(
-    relevant: list[Ranked], fill: list[Ranked], prefs: Preferences, since: date, exclude: set[int]
-) -> list[Pick]:
+def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
     """A reader's picks: the best relevant papers with a fair share per topic, then trending fill if short."""
+    ranking = pool.ranking(prefs)
     cap = fair_share(prefs)
-    per_topic: dict[int, int] = defaultdict(int)
+    per_topic: dict[int | None, int] = defaultdict(int)
     picks: list[Ranked] = []
     deferred: list[Ranked] = []
-    for entry in relevant:
+    for entry in ranking.relevant:
         c = entry.candidate
         if c.trending_date < since or c.id in exclude:
             continue
@@ -222,11 +247,15 @@ def choose(
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    if len(picks) < prefs.count:
-        for entry in fill:
-            c = entry.candidate
-            if c.trending_date >= since and c.id not in exclude:
-                picks.append(entry)
-                if len(picks) == prefs.count:
-                    break
-    return [Pick(p.candidate.id, p.reason, p.fill) for p in picks]
+    chosen = [Pick(p.candidate.id, reason(p, pool.topic_names), False) for p in picks]
+    if len(chosen) < prefs.count:
+        fill = trending_reason(prefs)
+        for c in pool.by_popularity:
+            if c.trending_date < since or c.id in exclude or c.id in ranking.relevant_ids:
+                continue
+            if prefs.mute and any(word in c.text for word in prefs.mute):
+                continue
+            chosen.append(Pick(c.id, fill, True))
+            if len(chosen) == prefs.count:
+                break
+    return chosen
