@@ -131,3 +131,16 @@ def test_it_keeps_the_html_under_100_kb_with_the_rest_on_the_web(smtp_server):
     assert len(html.encode()) <= 100_000
     assert 0 < shown < 25 and f"{25 - shown} more papers on the web" in html
     assert message.get_body(("plain",)).get_content().count("* Paper ") == 25
+
+
+def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(smtp_server, papers, settings):
+    settings.POSTAL_ADDRESS = "Paperboy, 1 Example Street, Springfield"
+    reader = make_subscriber(topics=["llm"], frequency="daily")
+    delivery.send_batch([make_delivery(reader, "2026-11-30").id], NOW)
+    message = smtp_server.messages[0].message
+    for body in (message.get_body(("html",)).get_content(), message.get_body(("plain",)).get_content()):
+        assert "subscribed to the weekday Paperboy digest for Llm" in body
+        assert "/preferences/" in body and "/unsubscribe/" in body and "/digests/" in body
+        assert "1 Example Street" in body
+        assert "4 papers picked for you from 4 new today" in body
+    assert message["Subject"].startswith("Monday 30 November 2026: Paper number")
