@@ -145,13 +145,54 @@ def skip(digests: list[Digest], reason: str, now: datetime, result: BatchResult)
 
 
 def postpone(digests: list[Digest], exc: Exception, now: datetime, result: BatchResult) -> None:
-    """The mail server cannot be reached: try the whole batch again later."""
-    ids = [d.delivery.id for d in digests]
-    result.counts["retry"] += Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(
-        status=Delivery.Status.RETRY, retry_at=now + backoff(1), error=smtp_failure(exc)[1], updated_at=now
-    )
-    result.retry_ids += ids
-    result.retry_in = backoff(1)
+    """The mail server cannot be reached: try these deliveries again later, with the same bounded backoff."""
+    error = smtp_failure(exc)[1]
+    pending = Delivery.objects.filter(id__in=[d.delivery.id for d in digests], status__in=Delivery.SENDABLE)
+    by_attempts: dict[int, list[int]] = {}
+    for pk, attempts in pending.values_list("id", "attempts"):
+        by_attempts.setdefault(attempts + 1, []).append(pk)
+    for attempts, ids in by_attempts.items():
+        rows = Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE)
+        if attempts >= MAX_ATTEMPTS:
+            failed = f"Gave up after {attempts} temporary failures: {error}"
+            result.counts["failed"] += rows.update(status=Delivery.Status.FAILED, attempts=attempts, error=failed)
+            continue
+        wait = backoff(attempts)
+        result.counts["retry"] += rows.update(
+            status=Delivery.Status.RETRY, attempts=attempts, retry_at=now + wait, error=error, updated_at=now
+        )
+        result.retry_ids += ids
+        result.retry_in = min(result.retry_in, wait)
+
+
+def deliver(digests: list[Digest], connection, now: datetime, result: BatchResult) -> None:
+    """Send each digest over one connection, reopened after a drop; if it cannot be reopened, postpone the rest."""
+    renderer = Renderer()
+    connected = False
+    for n, digest in enumerate(digests):
+        if not connected:
+            try:
+                connection.open()
+            except (smtplib.SMTPException, OSError) as exc:
+                postpone(digests[n:], exc, now, result)
+                return
+            connected = True
+        if not claim(digest.delivery, now):
+            continue
+        links = personal_links(digest)
+        message = build_message(digest, renderer.render(digest, links), links, connection)
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as exc:
+            log.warning("delivery %s to subscriber %s failed: %s", digest.delivery.id, digest.subscriber.id, exc)
+            record_failure(digest, exc, now, result)
+            if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                with contextlib.suppress(Exception):  # the connection is gone; the next send opens a new one
+                    connection.close()
+                connected = False
+            continue
+        record_sent(digest, message.extra_headers["Message-ID"], now)
+        result.counts["sent"] += 1
 
 
 def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchResult:
@@ -162,31 +203,9 @@ def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchRes
         return result
     digests = compose_ids(delivery_ids, now)
     skip([d for d in digests if not d.items], NOTHING_NEW, now, result)
-    renderer = Renderer()
     connection = get_connection()
     try:
-        try:
-            connection.open()
-        except (smtplib.SMTPException, OSError) as exc:
-            postpone([d for d in digests if d.items], exc, now, result)
-            return result
-        for digest in (d for d in digests if d.items):
-            if not claim(digest.delivery, now):
-                continue
-            links = personal_links(digest)
-            message = build_message(digest, renderer.render(digest, links), links, connection)
-            try:
-                message.send()
-            except (smtplib.SMTPException, OSError) as exc:
-                log.warning("delivery %s to subscriber %s failed: %s", digest.delivery.id, digest.subscriber.id, exc)
-                record_failure(digest, exc, now, result)
-                if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                    with contextlib.suppress(Exception):  # the connection is gone; the next send opens a new one
-                        connection.close()
-                    connection.open()
-                continue
-            record_sent(digest, message.extra_headers["Message-ID"], now)
-            result.counts["sent"] += 1
+        deliver([d for d in digests if d.items], connection, now, result)
     finally:
         with contextlib.suppress(Exception):
             connection.close()

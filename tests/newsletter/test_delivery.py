@@ -9,6 +9,7 @@ from newsletter.tasks import send_batch
 from subscribers.models import Subscriber
 from subscribers.tokens import read_token
 from tests.factories import make_delivery, make_paper, make_subscriber
+from tests.smtp import free_port
 
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
@@ -144,3 +145,14 @@ def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(sm
         assert "1 Example Street" in body
         assert "4 papers picked for you from 4 new today" in body
     assert message["Subject"].startswith("Monday 30 November 2026: Paper number")
+
+
+def test_it_postpones_the_batch_while_the_mail_server_is_unreachable(smtp_server, papers, settings):
+    ready = make_delivery(make_subscriber(topics=["llm"]))
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    result = delivery.send_batch([ready.id], NOW)
+    ready.refresh_from_db()
+    assert (ready.status, ready.attempts, ready.retry_at) == (Delivery.Status.RETRY, 1, NOW + timedelta(minutes=1))
+    assert result.retry_ids == [ready.id] and "Connection refused" in ready.error
+    settings.EMAIL_PORT = smtp_server.port
+    assert delivery.send_batch([ready.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
