@@ -61,3 +61,39 @@ def test_a_rendered_digest_reads_well_on_a_phone_and_a_desktop(digest_html, brow
         assert cards.first.locator(".title a").is_visible()
         page.screenshot(path=str(artifacts / f"digest-{name}.png"), full_page=True)
         page.close()
+
+
+@pytest.fixture
+def web_version_path(transactional_db) -> str:
+    """A sent digest's web version, made before the browser starts."""
+    from django.urls import reverse
+
+    from newsletter.models import Delivery
+    from subscribers.tokens import make_token
+
+    make_paper(topics={"llm": 0.9}, title="Sparse attention <b>everywhere</b>", upvotes=40)
+    make_paper(topics={"vision": 0.9}, title="A vision paper outside the reader's topics", upvotes=90)
+    reader = make_subscriber(topics=["llm"], paper_count=3)
+    delivery = make_delivery(reader, "2026-W48")
+    compose_ids([delivery.id])
+    Delivery.objects.filter(id=delivery.id).update(status=Delivery.Status.SENT, new_papers=2)
+    return reverse("digest_web", args=[make_token("digest", delivery.id)])
+
+
+@pytest.mark.browser
+def test_the_web_version_is_styled_and_readable_on_a_phone(web_version_path, live_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    errors, missing = [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "404" not in msg.text else None)
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.goto(live_server.url + web_version_path)
+    assert page.locator(".card").count() == 2
+    assert page.locator("h2.section").inner_text() == "Also trending, outside your topics"
+    assert "Sparse attention <b>everywhere</b>" in page.locator(".card .title").first.inner_text()
+    assert (
+        page.locator(".card").first.evaluate("e => getComputedStyle(e).borderRadius") == "8px"
+    )  # the phone rule of digest.css
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == [] and missing == []  # no CSP violation, nothing missing
+    page.screenshot(path=str(artifacts / "digest-web-phone.png"), full_page=True)
+    page.close()
