@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from newsletter.models import Delivery, DeliveryItem, SendingSwitch
+from newsletter.tick import request_digest_now
 
 
 class DeliveryItemInline(admin.TabularInline):
@@ -19,6 +20,13 @@ class DeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ["subscriber"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [DeliveryItemInline]
+    actions = ["send_digest_now"]
+
+    @admin.action(description="Send these readers a digest now (test send)")
+    def send_digest_now(self, request, queryset):
+        subscribers = {d.subscriber_id: d.subscriber for d in queryset.select_related("subscriber")}
+        queued = sum(1 for subscriber in subscribers.values() if request_digest_now(subscriber))
+        self.message_user(request, f"Queued {queued} digest(s); readers already served this hour were left alone.")
 
 
 @admin.register(SendingSwitch)

@@ -110,11 +110,14 @@ def why(digest: Digest) -> str:
 
 
 def subject(digest: Digest) -> str:
+    """'The week of 23 November 2026: <best paper> and 7 more'."""
     label = digest.label[0].upper() + digest.label[1:]
-    top = digest.items[0].paper["title"] if digest.items else ""
-    top = " ".join(top.split())
+    if not digest.items:
+        return label
+    top = " ".join(digest.items[0].paper["title"].split())
     top = top if len(top) <= 60 else top[:57].rsplit(" ", 1)[0] + "…"
-    return f"{label}: {top}" if top else label
+    others = len(digest.items) - 1
+    return f"{label}: {top} and {others} more" if others else f"{label}: {top}"
 
 
 @dataclass

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -117,3 +117,21 @@ def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], lis
     schedule_unscheduled(now)
     claimed = claim_due(now, on_commit=on_commit)
     return claimed, sweep(now, on_commit=on_commit)
+
+
+def request_digest_now(subscriber: Subscriber, now: datetime | None = None, on_commit=enqueue) -> Delivery | None:
+    """Queue an extra digest for one reader ("send me my digest now", an operator's test send).
+
+    One per hour: the period key makes a double click or a replayed request harmless (returns None).
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                subscriber=subscriber, period=f"now-{now:%Y-%m-%dT%H}", scheduled_for=now
+            )
+            if on_commit:
+                transaction.on_commit(lambda: on_commit([delivery.id]))
+    except IntegrityError:
+        return None
+    return delivery

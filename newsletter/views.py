@@ -1,7 +1,5 @@
-from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -9,7 +7,7 @@ from newsletter import health
 from newsletter.compose import web_version
 from newsletter.models import Delivery
 from newsletter.render import paper_view, personal_links
-from newsletter.tick import enqueue
+from newsletter.tick import request_digest_now
 from subscribers.models import Subscriber
 from subscribers.tokens import BadToken, read_token
 
@@ -59,15 +57,5 @@ def send_digest_now(request, token):
         return bad_link(request)
     if request.method == "GET":
         return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": "ask"})
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            # One on-demand digest per hour: the period key makes a double click or a replay harmless.
-            delivery = Delivery.objects.create(
-                subscriber=subscriber, period=f"now-{now:%Y-%m-%dT%H}", scheduled_for=now
-            )
-            transaction.on_commit(lambda: enqueue([delivery.id]))
-        state = "queued"
-    except IntegrityError:
-        state = "already"
+    state = "queued" if request_digest_now(subscriber) else "already"
     return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": state})

@@ -50,3 +50,16 @@ def test_send_me_my_digest_now_refuses_unsubscribed_readers(client):
     url = reverse("send_digest_now", args=[make_token("preferences", reader.id)])
     assert client.post(url).status_code == 404
     assert not Delivery.objects.exists()
+
+
+def test_an_operator_can_send_a_test_digest_from_the_admin(admin_client, django_capture_on_commit_callbacks):
+    first = make_delivery(make_subscriber(), "2026-W47")
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(
+            reverse("admin:newsletter_delivery_changelist"),
+            {"action": "send_digest_now", "_selected_action": [first.id]},
+            follow=True,
+        )
+    assert b"Queued 1 digest(s)" in response.content
+    assert Delivery.objects.filter(subscriber=first.subscriber, period__startswith="now-").count() == 1
+    assert len(queued) == 1
