@@ -166,7 +166,9 @@ class Renderer:
             context = {"paper": paper_view(item, with_abstract), "reason": marker("reason")}
             template = f"newsletter/email/_paper.{fmt}"
             self._cards[key] = (
-                self.fragment(template, context) if fmt == "html" else render_to_string(template, context)
+                self.fragment(template, context)
+                if fmt == "html"
+                else render_to_string(template, context).strip("\n") + "\n\n"
             )
         return self._cards[key]
 
