@@ -83,11 +83,19 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=1) * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
+def active_subscribers():
+    return Subscriber.objects.filter(status=Subscriber.Status.ACTIVE).values("id")
+
+
 def claim(delivery: Delivery, now: datetime) -> bool:
-    """Take a delivery for sending, once: a second worker, a retried task or a duplicate message gets 0 rows."""
+    """Take a delivery for sending, once: a second worker, a retried task or a duplicate message gets 0 rows.
+
+    The status test must sit on the updated row itself, not in a joined subquery: PostgreSQL re-checks only
+    the row's own conditions after waiting for a concurrent update, so a join would let two workers through.
+    """
     return bool(
         Delivery.objects.filter(
-            id=delivery.id, status__in=Delivery.SENDABLE, subscriber__status=Subscriber.Status.ACTIVE
+            id=delivery.id, status__in=Delivery.SENDABLE, subscriber_id__in=active_subscribers()
         ).update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
     )
 
@@ -210,7 +218,7 @@ def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchRes
         with contextlib.suppress(Exception):
             connection.close()
     inactive = Delivery.objects.filter(id__in=delivery_ids, status__in=Delivery.SENDABLE).exclude(
-        subscriber__status=Subscriber.Status.ACTIVE
+        subscriber_id__in=active_subscribers()
     )
     result.counts["skipped"] += inactive.update(status=Delivery.Status.SKIPPED, skip_reason=NOT_ACTIVE, updated_at=now)
     return result

@@ -16,6 +16,10 @@ CLAIM_CHUNK = 1000
 BATCH_SIZE = 100
 # A queued delivery no worker has touched for this long lost its message (broker flushed, worker killed).
 STALE_QUEUED = timedelta(minutes=30)
+# A delivery still "sending" this long was interrupted (worker killed mid-send); the message may have left,
+# so it is marked failed rather than sent again.
+STALE_SENDING = timedelta(hours=1)
+INTERRUPTED = "Interrupted while sending; not sent again in case the message already left"
 SCHEDULE_FIELDS = ("id", "next_digest_at", "frequency", "weekday", "hour", "timezone")
 
 
@@ -91,6 +95,9 @@ def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
 
 def sweep(now: datetime, on_commit=enqueue) -> list[int]:
     """Queue again the deliveries whose retry time has come and those whose queue message was lost."""
+    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=timezone.now() - STALE_SENDING).update(
+        status=Delivery.Status.FAILED, error=INTERRUPTED
+    )
     ids = list(
         Delivery.objects.filter(
             Q(status=Delivery.Status.RETRY, retry_at__lte=now)

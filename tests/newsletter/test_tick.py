@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from newsletter.models import Delivery, SendingSwitch
@@ -111,3 +112,13 @@ def test_it_leaves_inactive_subscribers_alone():
 def test_beat_runs_the_tick_every_five_minutes():
     task = PeriodicTask.objects.get(task="newsletter.tasks.tick")
     assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
+
+
+@pytest.mark.django_db
+def test_it_marks_a_delivery_interrupted_mid_send_as_failed_without_sending_it_again():
+    subscriber = make_subscriber(next_digest_at=MONDAY_8 + timedelta(days=7))
+    stuck = Delivery.objects.create(subscriber=subscriber, period="2026-W48", status=Delivery.Status.SENDING)
+    Delivery.objects.filter(id=stuck.id).update(updated_at=timezone.now() - timedelta(hours=2))
+    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    stuck.refresh_from_db()
+    assert stuck.status == Delivery.Status.FAILED and stuck.error.startswith("Interrupted while sending")
