@@ -1,8 +1,6 @@
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -10,6 +8,7 @@ from newsletter.models import Delivery, SendingSwitch
 from newsletter.tick import claim_due, tick
 from subscribers.models import Subscriber
 from tests.factories import make_subscriber
+from tests.newsletter.threads import run_together
 
 MONDAY_8 = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
@@ -21,24 +20,7 @@ def due_subscribers(count: int, at: datetime = MONDAY_8) -> list[Subscriber]:
 @pytest.mark.django_db(transaction=True)
 def test_it_creates_one_delivery_per_subscriber_with_two_concurrent_ticks():
     subscribers = due_subscribers(60)
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def run_tick():
-        try:
-            start.wait()
-            results.append(claim_due(MONDAY_8 + timedelta(minutes=1), on_commit=None))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_together(lambda: claim_due(MONDAY_8 + timedelta(minutes=1), on_commit=None))
     claimed = results[0] + results[1]
     assert len(claimed) == len(set(claimed)) == 60
     assert Delivery.objects.count() == 60
