@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from newsletter.models import Delivery, DeliveryItem
-from newsletter.ranking import PAPER_FIELDS, Preferences, load_pool
+from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
 from newsletter.scheduling import first_window_days, period_label
 from papers.models import Paper, PaperTopic
 from subscribers.models import Subscriber, SubscriberTopic
@@ -54,6 +54,55 @@ def _badges(topic_scores: dict[int, float], names: dict[int, str]) -> list[str]:
     return [names[tid] for tid, _ in best if tid in names]
 
 
+def _topic_weights(subscriber_ids: list[int]) -> dict[int, dict[int, float]]:
+    weights: dict[int, dict[int, float]] = defaultdict(dict)
+    for sid, tid, weight in SubscriberTopic.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "topic_id", "weight"
+    ):
+        weights[sid][tid] = weight
+    return weights
+
+
+def _already_sent(subscriber_ids: list[int], paper_ids: list[int], composing: list[int]) -> dict[int, set[int]]:
+    """For each reader, the candidate papers an earlier digest of theirs carried (or is about to)."""
+    sent: dict[int, set[int]] = defaultdict(set)
+    for sid, pid in (
+        DeliveryItem.objects.filter(delivery__subscriber_id__in=subscriber_ids, paper_id__in=paper_ids)
+        .exclude(delivery_id__in=composing)
+        .exclude(delivery__status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED])
+        .values_list("delivery__subscriber_id", "paper_id")
+    ):
+        sent[sid].add(pid)
+    return sent
+
+
+def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]]:
+    """The items already recorded for these deliveries (a retry, a web version), as they were picked."""
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for row in DeliveryItem.objects.filter(delivery_id__in=delivery_ids).values(
+        "delivery_id", "paper_id", "reason", "fill"
+    ):
+        rows[row["delivery_id"]].append(row)
+    papers = {c.id: (c.row, c.topics) for c in pool.candidates}
+    missing = {row["paper_id"] for items in rows.values() for row in items} - papers.keys()
+    if missing:  # older papers than this batch's window: two more queries, whatever their number
+        topics: dict[int, dict[int, float]] = defaultdict(dict)
+        for pid, tid, score in PaperTopic.objects.filter(paper_id__in=missing).values_list(
+            "paper_id", "topic_id", "score"
+        ):
+            topics[pid][tid] = score
+        for row in Paper.objects.visible().filter(id__in=missing).values(*PAPER_FIELDS):
+            papers[row["id"]] = (row, topics[row["id"]])
+    return {
+        delivery_id: [
+            Item(papers[r["paper_id"]][0], r["reason"], r["fill"], _badges(papers[r["paper_id"]][1], pool.topic_names))
+            for r in items
+            if r["paper_id"] in papers
+        ]
+        for delivery_id, items in rows.items()
+    }
+
+
 def compose(deliveries: list[Delivery], now: datetime | None = None, save: bool = True) -> list[Digest]:
     """Rank and assemble one digest per delivery in a constant number of queries.
 
@@ -63,64 +112,35 @@ def compose(deliveries: list[Delivery], now: datetime | None = None, save: bool 
     now = now or timezone.now()
     subscriber_ids = [d.subscriber_id for d in deliveries]
     saved_ids = [d.id for d in deliveries if d.id]
-    weights: dict[int, dict[int, float]] = defaultdict(dict)
-    for sid, tid, weight in SubscriberTopic.objects.filter(subscriber_id__in=subscriber_ids).values_list(
-        "subscriber_id", "topic_id", "weight"
-    ):
-        weights[sid][tid] = weight
-    existing: dict[int, list[dict]] = defaultdict(list)
-    for row in DeliveryItem.objects.filter(delivery_id__in=saved_ids).values(
-        "delivery_id", "paper_id", "reason", "fill"
-    ):
-        existing[row["delivery_id"]].append(row)
-
-    starts = {d.id or i: since(d.subscriber, now) for i, d in enumerate(deliveries)}
-    pool = load_pool(min(starts.values(), default=now.date()), now.date(), now)
-    papers = {c.id: c for c in pool.candidates}
-    sent: dict[int, set[int]] = defaultdict(set)
-    for sid, pid in (
-        DeliveryItem.objects.filter(delivery__subscriber_id__in=subscriber_ids, paper_id__in=list(papers))
-        .exclude(delivery_id__in=saved_ids)
-        .exclude(delivery__status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED])
-        .values_list("delivery__subscriber_id", "paper_id")
-    ):
-        sent[sid].add(pid)
-    missing = {row["paper_id"] for rows in existing.values() for row in rows} - papers.keys()
-    extra = {r["id"]: r for r in Paper.objects.filter(id__in=missing).values(*PAPER_FIELDS)} if missing else {}
-    extra_topics: dict[int, dict[int, float]] = defaultdict(dict)
-    if missing:
-        for pid, tid, score in PaperTopic.objects.filter(paper_id__in=missing).values_list(
-            "paper_id", "topic_id", "score"
-        ):
-            extra_topics[pid][tid] = score
+    weights = _topic_weights(subscriber_ids)
+    starts = [since(d.subscriber, now) for d in deliveries]
+    pool = load_pool(min(starts, default=now.date()), now.date(), now)
+    recorded = _recorded_picks(saved_ids, pool)
+    sent = _already_sent(subscriber_ids, [c.id for c in pool.candidates], saved_ids)
+    rows = {c.id: c for c in pool.candidates}
 
     digests = []
     new_items = []
-    for i, delivery in enumerate(deliveries):
+    for delivery, start in zip(deliveries, starts, strict=True):
         sub = delivery.subscriber
-        topic_names = [pool.topic_names[tid] for tid in weights[sub.id] if tid in pool.topic_names]
-        digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), sorted(topic_names))
-        start = starts[delivery.id or i]
-        digest.new_papers = pool.new_since(start, sent[sub.id])
-        if existing.get(delivery.id):
-            picks = [(row["paper_id"], row["reason"], row["fill"]) for row in existing[delivery.id]]
+        topic_names = sorted(pool.topic_names[tid] for tid in weights[sub.id] if tid in pool.topic_names)
+        digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), topic_names)
+        if delivery.id in recorded:
+            digest.items = recorded[delivery.id]
         else:
             prefs = Preferences.build(
                 weights[sub.id], sub.follow_keywords, sub.mute_keywords, sub.paper_count, digest.daily
             )
-            picks = [(p.paper_id, p.reason, p.fill) for p in pool.picks_for(prefs, start, sent[sub.id])]
-            if save and delivery.id:
-                new_items += [
-                    DeliveryItem(delivery=delivery, paper_id=pid, position=n, reason=reason, fill=fill)
-                    for n, (pid, reason, fill) in enumerate(picks, start=1)
-                ]
-        for pid, reason, fill in picks:
-            candidate = papers.get(pid)
-            row = candidate.row if candidate else extra.get(pid)
-            if row:
-                badges = _badges(candidate.topics if candidate else extra_topics[pid], pool.topic_names)
-                digest.items.append(Item(row, reason, fill, badges))
-        digest.new_papers = max(digest.new_papers, len(digest.items))
+            for n, pick in enumerate(pool.picks_for(prefs, start, sent[sub.id]), start=1):
+                paper = rows[pick.paper_id]
+                digest.items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, pool.topic_names)))
+                if save and delivery.id:
+                    new_items.append(
+                        DeliveryItem(
+                            delivery=delivery, paper_id=pick.paper_id, position=n, reason=pick.reason, fill=pick.fill
+                        )
+                    )
+        digest.new_papers = max(pool.new_since(start, sent[sub.id]), len(digest.items))
         digests.append(digest)
     if new_items:
         DeliveryItem.objects.bulk_create(new_items, ignore_conflicts=True, batch_size=1000)
