@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -104,3 +105,13 @@ def test_it_marks_a_delivery_interrupted_mid_send_as_failed_without_sending_it_a
     assert tick(MONDAY_8, on_commit=None) == ([], [])
     stuck.refresh_from_db()
     assert stuck.status == Delivery.Status.FAILED and stuck.error.startswith("Interrupted while sending")
+
+
+@pytest.mark.django_db
+def test_the_beat_task_claims_due_subscribers(django_capture_on_commit_callbacks):
+    from newsletter import tasks
+
+    due_subscribers(2)
+    with time_machine.travel(MONDAY_8 + timedelta(minutes=1)), django_capture_on_commit_callbacks() as queued:
+        assert tasks.tick.apply().get() == 2
+    assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 2 and len(queued) == 1
