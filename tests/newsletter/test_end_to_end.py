@@ -62,6 +62,12 @@ def test_two_hundred_readers_get_exactly_one_digest_each_from_a_real_worker(tran
         assert msg["List-Id"] and msg["Precedence"] == "bulk" and msg["Message-ID"].startswith("<digest.")
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
+    by_email = {r.rcpt_tos[0]: r.message.get_body(("plain",)).get_content() for r in smtp_server.messages}
+    for d in Delivery.objects.select_related("subscriber").prefetch_related("items__paper"):
+        titles = [item.paper.title for item in d.items.all()]
+        assert titles and all(f"* {title}" in by_email[d.subscriber.email] for title in titles)
+        assert by_email[d.subscriber.email].count("\n* ") == len(titles)
+
     topics_of_paper = {}
     for pid, slug in PaperTopic.objects.values_list("paper_id", "topic__slug"):
         topics_of_paper.setdefault(pid, set()).add(slug)
