@@ -65,7 +65,7 @@ class SendingSwitch(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = "sending switch"
+        verbose_name = verbose_name_plural = "sending switch"
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_sending_switch")]
 
     def __str__(self) -> str:

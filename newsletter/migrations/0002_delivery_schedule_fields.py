@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'sending switch',
+                'verbose_name_plural': 'sending switch',
             },
         ),
         migrations.AddField(
