@@ -194,18 +194,30 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
         candidates = pool.candidates
     else:
         candidates = list({c.id: c for tid in weights for c in pool.by_topic.get(tid, ())}.values())
+    mute, follow = prefs.mute, prefs.follow
     scored = []
     top_relevance = 0.0
     for c in candidates:
-        if prefs.mute and any(word in c.text for word in prefs.mute):
+        text = c.text
+        if mute and any(word in text for word in mute):
             continue
-        matched = [(tid, score * weights[tid]) for tid, score in c.topics.items() if tid in weights and score > 0]
-        keywords = [word for word in prefs.follow if word in c.text] if prefs.follow else []
-        relevance = sum(value for _, value in matched) + KEYWORD_RELEVANCE * len(keywords)
+        matched = []
+        relevance = 0.0
+        primary, best = None, 0.0
+        for tid, score in c.topics.items():
+            weight = weights.get(tid)
+            if weight and score > 0:
+                value = score * weight
+                matched.append((tid, value))
+                relevance += value
+                if value > best:
+                    primary, best = tid, value
+        keywords = [word for word in follow if word in text] if follow else []
+        relevance += KEYWORD_RELEVANCE * len(keywords)
         if relevance <= 0:
             continue
-        top_relevance = max(top_relevance, relevance)
-        primary = max(matched, key=lambda m: m[1])[0] if matched else None
+        if relevance > top_relevance:
+            top_relevance = relevance
         pinned = c.pinned and bool(matched)
         scored.append((pinned, relevance, Ranked(c, matched, keywords, pinned, primary)))
     top_relevance = top_relevance or 1.0
