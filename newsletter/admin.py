@@ -1,9 +1,40 @@
 from django.contrib import admin
 
-from newsletter.models import Delivery
+from newsletter.models import Delivery, DeliveryItem, SendingSwitch
+from newsletter.tick import request_digest_now
+
+
+class DeliveryItemInline(admin.TabularInline):
+    model = DeliveryItem
+    fields = ["position", "paper", "reason", "fill"]
+    raw_id_fields = ["paper"]
+    extra = 0
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["subscriber", "period", "status", "sent_at", "attempts"]
+    list_display = ["subscriber", "period", "status", "sent_at", "attempts", "skip_reason"]
     list_filter = ["status", "period"]
+    list_select_related = ["subscriber"]
+    search_fields = ["subscriber__email", "message_id"]
+    raw_id_fields = ["subscriber"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [DeliveryItemInline]
+    actions = ["send_digest_now"]
+
+    @admin.action(description="Send these readers a digest now (test send)")
+    def send_digest_now(self, request, queryset):
+        subscribers = {d.subscriber_id: d.subscriber for d in queryset.select_related("subscriber")}
+        queued = sum(1 for subscriber in subscribers.values() if request_digest_now(subscriber))
+        self.message_user(request, f"Queued {queued} digest(s); readers already served this hour were left alone.")
+
+
+@admin.register(SendingSwitch)
+class SendingSwitchAdmin(admin.ModelAdmin):
+    list_display = ["paused", "reason", "changed_at"]
+
+    def has_add_permission(self, request):
+        return not SendingSwitch.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from papers.models import Paper
 from subscribers.models import Subscriber
@@ -10,19 +11,27 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         CLAIMED = "claimed", "Claimed by the tick"
         QUEUED = "queued", "Queued for a worker"
+        SENDING = "sending", "Being sent"
         SENT = "sent"
         SKIPPED = "skipped", "Skipped (nothing to send)"
         RETRY = "retry", "Waiting to retry"
         FAILED = "failed"
+
+    # A worker may only take a delivery in one of these states; SENDING and after are never sent again.
+    SENDABLE = (Status.CLAIMED, Status.QUEUED, Status.RETRY)
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     period = models.CharField(max_length=20, help_text="2026-W48 for weekly digests, 2026-11-26 for daily ones")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CLAIMED, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True, help_text="The schedule slot this digest serves")
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    new_papers = models.PositiveIntegerField(default=0, help_text="New papers in the period the picks came from")
+    skip_reason = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     papers = models.ManyToManyField(Paper, through="DeliveryItem", related_name="deliveries", blank=True)
 
@@ -30,6 +39,7 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["subscriber", "period"], name="one_delivery_per_period")]
+        indexes = [models.Index(fields=["status", "retry_at"], name="delivery_retry_idx")]
 
     def __str__(self) -> str:
         return f"{self.subscriber_id} {self.period} {self.status}"
@@ -40,7 +50,35 @@ class DeliveryItem(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="delivery_items")
     position = models.PositiveSmallIntegerField()
     reason = models.CharField(max_length=300)
+    fill = models.BooleanField(default=False, help_text="Trending outside the reader's topics, added to fill")
 
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["delivery", "paper"], name="unique_delivery_paper")]
+
+
+class SendingSwitch(models.Model):
+    """The one global pause: while paused, the tick claims nothing and workers send nothing."""
+
+    paused = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "sending switch"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_sending_switch")]
+
+    def __str__(self) -> str:
+        return "paused" if self.paused else "sending"
+
+    def save(self, *args, **kwargs):
+        self.id = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def is_paused(cls) -> bool:
+        return cls.objects.filter(id=1, paused=True).exists()
+
+    @classmethod
+    def set(cls, paused: bool, reason: str = "") -> None:
+        cls.objects.update_or_create(id=1, defaults={"paused": paused, "reason": reason, "changed_at": timezone.now()})

@@ -38,3 +38,11 @@ def make_subscriber(
     for slug, weight in weights.items():
         SubscriberTopic.objects.create(subscriber=subscriber, topic=make_topic(slug), weight=weight)
     return subscriber
+
+
+def make_delivery(subscriber: Subscriber, period: str = "2026-W48", **fields):
+    """A delivery waiting for a worker, as the tick leaves it."""
+    from newsletter.models import Delivery
+
+    fields.setdefault("status", Delivery.Status.QUEUED)
+    return Delivery.objects.create(subscriber=subscriber, period=period, **fields)

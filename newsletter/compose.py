@@ -1,0 +1,175 @@
+"""Compose digests for a batch of deliveries: load everything once, rank, record the picks."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from newsletter.models import Delivery, DeliveryItem
+from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
+from newsletter.scheduling import first_window_days, period_label
+from papers.models import Paper, PaperTopic
+from subscribers.models import Subscriber, SubscriberTopic
+
+BADGES_PER_PAPER = 3
+NOTHING_NEW = "No new papers since the last digest"
+
+
+@dataclass
+class Item:
+    paper: dict  # a Paper values() row
+    reason: str
+    fill: bool
+    badges: list[str]
+
+
+@dataclass
+class Digest:
+    delivery: Delivery
+    subscriber: Subscriber
+    label: str  # the period in words
+    topics: list[str]  # names of the topics the reader follows
+    items: list[Item] = field(default_factory=list)
+    new_papers: int = 0
+
+    @property
+    def skip_reason(self) -> str:
+        return "" if self.items else NOTHING_NEW
+
+    @property
+    def daily(self) -> bool:
+        return self.subscriber.frequency == Subscriber.Frequency.DAILY
+
+
+def since(subscriber: Subscriber, now: datetime) -> date:
+    """The first trending day a digest may pick from: the previous digest's day, or a week (a day) back."""
+    if subscriber.last_digest_at:
+        return subscriber.last_digest_at.date()
+    return (now - timedelta(days=first_window_days(subscriber))).date()
+
+
+def _badges(topic_scores: dict[int, float], names: dict[int, str]) -> list[str]:
+    best = sorted(topic_scores.items(), key=lambda t: -t[1])[:BADGES_PER_PAPER]
+    return [names[tid] for tid, _ in best if tid in names]
+
+
+def _topic_weights(subscriber_ids: list[int]) -> dict[int, dict[int, float]]:
+    weights: dict[int, dict[int, float]] = defaultdict(dict)
+    for sid, tid, weight in SubscriberTopic.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "topic_id", "weight"
+    ):
+        weights[sid][tid] = weight
+    return weights
+
+
+def _already_sent(subscriber_ids: list[int], paper_ids: list[int], composing: list[int]) -> dict[int, set[int]]:
+    """For each reader, the candidate papers an earlier digest of theirs carried (or is about to)."""
+    sent: dict[int, set[int]] = defaultdict(set)
+    for sid, pid in (
+        DeliveryItem.objects.filter(delivery__subscriber_id__in=subscriber_ids, paper_id__in=paper_ids)
+        .exclude(delivery_id__in=composing)
+        .exclude(delivery__status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED])
+        .values_list("delivery__subscriber_id", "paper_id")
+    ):
+        sent[sid].add(pid)
+    return sent
+
+
+def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]]:
+    """The items already recorded for these deliveries (a retry, a web version), as they were picked."""
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for row in DeliveryItem.objects.filter(delivery_id__in=delivery_ids).values(
+        "delivery_id", "paper_id", "reason", "fill"
+    ):
+        rows[row["delivery_id"]].append(row)
+    papers = {c.id: (c.row, c.topics) for c in pool.candidates}
+    missing = {row["paper_id"] for items in rows.values() for row in items} - papers.keys()
+    if missing:  # older papers than this batch's window: two more queries, whatever their number
+        topics: dict[int, dict[int, float]] = defaultdict(dict)
+        for pid, tid, score in PaperTopic.objects.filter(paper_id__in=missing).values_list(
+            "paper_id", "topic_id", "score"
+        ):
+            topics[pid][tid] = score
+        for row in Paper.objects.visible().filter(id__in=missing).values(*PAPER_FIELDS):
+            papers[row["id"]] = (row, topics[row["id"]])
+    return {
+        delivery_id: [
+            Item(papers[r["paper_id"]][0], r["reason"], r["fill"], _badges(papers[r["paper_id"]][1], pool.topic_names))
+            for r in items
+            if r["paper_id"] in papers
+        ]
+        for delivery_id, items in rows.items()
+    }
+
+
+def compose(deliveries: list[Delivery], now: datetime | None = None, save: bool = True) -> list[Digest]:
+    """Rank and assemble one digest per delivery in a constant number of queries.
+
+    `deliveries` come with their subscriber (select_related). A delivery that already has items (a retry)
+    gets the same papers again; new picks are recorded as DeliveryItems when `save` is true.
+    """
+    now = now or timezone.now()
+    subscriber_ids = [d.subscriber_id for d in deliveries]
+    saved_ids = [d.id for d in deliveries if d.id]
+    weights = _topic_weights(subscriber_ids)
+    starts = [since(d.subscriber, now) for d in deliveries]
+    pool = load_pool(min(starts, default=now.date()), now.date(), now)
+    recorded = _recorded_picks(saved_ids, pool)
+    sent = _already_sent(subscriber_ids, [c.id for c in pool.candidates], saved_ids)
+    rows = {c.id: c for c in pool.candidates}
+
+    digests = []
+    new_items = []
+    for delivery, start in zip(deliveries, starts, strict=True):
+        sub = delivery.subscriber
+        topic_names = sorted(pool.topic_names[tid] for tid in weights[sub.id] if tid in pool.topic_names)
+        digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), topic_names)
+        if delivery.id in recorded:
+            digest.items = recorded[delivery.id]
+        else:
+            prefs = Preferences.build(
+                weights[sub.id], sub.follow_keywords, sub.mute_keywords, sub.paper_count, digest.daily
+            )
+            for n, pick in enumerate(pool.picks_for(prefs, start, sent[sub.id]), start=1):
+                paper = rows[pick.paper_id]
+                digest.items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, pool.topic_names)))
+                if save and delivery.id:
+                    new_items.append(
+                        DeliveryItem(
+                            delivery=delivery, paper_id=pick.paper_id, position=n, reason=pick.reason, fill=pick.fill
+                        )
+                    )
+        digest.new_papers = max(pool.new_since(start, sent[sub.id]), len(digest.items))
+        digests.append(digest)
+    if new_items:
+        DeliveryItem.objects.bulk_create(new_items, ignore_conflicts=True, batch_size=1000)
+    return digests
+
+
+def compose_ids(delivery_ids: list[int], now: datetime | None = None) -> list[Digest]:
+    """Compose the deliveries of a batch that may still be sent; gone or finished ones are left out."""
+    deliveries = list(
+        Delivery.objects.filter(id__in=delivery_ids, status__in=Delivery.SENDABLE)
+        .select_related("subscriber")
+        .order_by("id")
+    )
+    return compose(deliveries, now)
+
+
+def preview(subscriber: Subscriber, now: datetime | None = None) -> Digest:
+    """What `subscriber` would get now, without recording anything."""
+    now = now or timezone.now()
+    delivery = Delivery(subscriber=subscriber, period="preview", scheduled_for=now)
+    return compose([delivery], now, save=False)[0]
+
+
+def web_version(delivery: Delivery) -> Digest:
+    """A recorded delivery as it was sent: its own items, never a new ranking."""
+    now = delivery.scheduled_for or delivery.created_at
+    digest = compose([delivery], now, save=False)[0] if delivery.items.exists() else None
+    if digest is None:
+        sub = delivery.subscriber
+        digest = Digest(delivery, sub, period_label(sub, now), [])
+    digest.new_papers = max(delivery.new_papers, len(digest.items))
+    return digest

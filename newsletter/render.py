@@ -1,0 +1,235 @@
+"""Render digests to subject, text and HTML.
+
+Each template is rendered and CSS-inlined once per run with markers in place of everything personal;
+per reader only the markers are filled with escaped values. A paper card is rendered and inlined once
+per run however many readers get it.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import css_inline
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
+
+from newsletter.compose import Digest, Item
+from subscribers.tokens import make_token
+
+CSS_PATH = Path(__file__).resolve().parent / "static" / "newsletter" / "digest.css"
+MAX_HTML_BYTES = 100_000  # Gmail clips messages above ~102 KB
+FULL_CARDS = 5  # cards that keep their abstract when a digest must shrink
+EXCERPT_CHARS = 200  # two or three lines on a phone
+AUTHORS_SHOWN = 3
+SLOT_RE = re.compile(r"PBSLOT(\w+?)PBSLOT")
+SHELL_SLOTS = (
+    "subject", "greeting", "summary", "period", "cards", "fill", "more", "why",
+    "web_url", "preferences_url", "unsubscribe_url",
+)  # fmt: skip
+
+
+def marker(name: str) -> str:
+    return f"PBSLOT{name}PBSLOT"
+
+
+def fill_slots(text: str, values: dict[str, str]) -> str:
+    return SLOT_RE.sub(lambda m: values[m.group(1)], text)
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def personal_links(digest: Digest) -> dict[str, str]:
+    """The signed links of one reader's digest (subscriber pages live at DESIGN.md's fixed paths)."""
+    sub_id = digest.subscriber.id
+    delivery_id = digest.delivery.id
+    web = absolute(reverse("digest_web", args=[make_token("digest", delivery_id)])) if delivery_id else absolute("/")
+    return {
+        "web_url": web,
+        "preferences_url": absolute(f"/preferences/{make_token('preferences', sub_id)}/"),
+        "unsubscribe_url": absolute(f"/unsubscribe/{make_token('unsubscribe', sub_id)}/"),
+    }
+
+
+def shorten_authors(authors: list) -> str:
+    names = [str(a) for a in authors or []]
+    if len(names) > AUTHORS_SHOWN:
+        return ", ".join(names[:AUTHORS_SHOWN]) + " et al."
+    return ", ".join(names)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """About three lines of an abstract, cut at a word."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def paper_view(item: Item, with_abstract: bool = True) -> dict:
+    """What a card shows of a paper row."""
+    row = item.paper
+    arxiv_id = row["arxiv_id"]
+    return {
+        "title": " ".join(row["title"].split()),
+        "hf_url": f"https://huggingface.co/papers/{arxiv_id}",
+        "arxiv_url": f"https://arxiv.org/abs/{arxiv_id}",
+        "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}",
+        "code_url": row.get("github_repo") or "",
+        "authors": shorten_authors(row["authors"]),
+        "excerpt": excerpt(row["abstract"]) if with_abstract else "",
+        "badges": item.badges,
+        "upvotes": row["upvotes"],
+        "num_comments": row["num_comments"],
+    }
+
+
+def greeting(digest: Digest) -> str:
+    from newsletter.scheduling import zone
+
+    when = digest.delivery.scheduled_for
+    hour = when.astimezone(zone(digest.subscriber.timezone)).hour if when else 9
+    return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+
+
+def summary(digest: Digest) -> str:
+    picked = len(digest.items)
+    span = "today" if digest.daily else "this week"
+    return f"{picked} paper{'s' if picked != 1 else ''} picked for you from {digest.new_papers} new {span}."
+
+
+def why(digest: Digest) -> str:
+    kind = "weekday" if digest.daily else "weekly"
+    topics = digest.topics
+    about = " and ".join([", ".join(topics[:-1]), topics[-1]] if len(topics) > 1 else topics) or "trending papers"
+    return f"You get this email because you subscribed to the {kind} {settings.SITE_NAME} digest for {about}."
+
+
+def subject(digest: Digest) -> str:
+    """'The week of 23 November 2026: <best paper> and 7 more'."""
+    label = digest.label[0].upper() + digest.label[1:]
+    if not digest.items:
+        return label
+    top = " ".join(digest.items[0].paper["title"].split())
+    top = top if len(top) <= 60 else top[:57].rsplit(" ", 1)[0] + "…"
+    others = len(digest.items) - 1
+    return f"{label}: {top} and {others} more" if others else f"{label}: {top}"
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Renderer:
+    """Renders many digests; keeps the inlined shells and paper cards of one run."""
+
+    def __init__(self):
+        self.css = CSS_PATH.read_text()
+        self.inliner = css_inline.CSSInliner(keep_at_rules=True)
+        self._cards: dict[tuple[int, bool, str], str] = {}
+
+    def _context(self, **extra) -> dict:
+        return {
+            "site_name": settings.SITE_NAME,
+            "postal_address": settings.POSTAL_ADDRESS,
+            "css": self.css,
+            **{name: marker(name) for name in SHELL_SLOTS},
+            **extra,
+        }
+
+    @cached_property
+    def html_shell(self) -> str:
+        return self.inliner.inline(render_to_string("newsletter/email/digest.html", self._context()))
+
+    @cached_property
+    def text_shell(self) -> str:
+        return render_to_string("newsletter/email/digest.txt", self._context())
+
+    @cached_property
+    def subject_shell(self) -> str:
+        return render_to_string("newsletter/email/digest-subject.txt", self._context(headline=marker("subject")))
+
+    def fragment(self, template: str, context: dict) -> str:
+        return css_inline.inline_fragment(render_to_string(template, context), self.css)
+
+    def card(self, item: Item, fmt: str, with_abstract: bool = True) -> str:
+        """One paper's card (html or txt) with a marker for the reader's reason line."""
+        key = (item.paper["id"], with_abstract, fmt)
+        if key not in self._cards:
+            context = {"paper": paper_view(item, with_abstract), "reason": marker("reason")}
+            template = f"newsletter/email/_paper.{fmt}"
+            self._cards[key] = (
+                self.fragment(template, context)
+                if fmt == "html"
+                else render_to_string(template, context).strip("\n") + "\n\n"
+            )
+        return self._cards[key]
+
+    def cards(self, items: list[Item], fmt: str, full: int | None = None) -> str:
+        escape_text = escape if fmt == "html" else str
+        return "".join(
+            self.card(item, fmt, full is None or n < full).replace(marker("reason"), escape_text(item.reason))
+            for n, item in enumerate(items)
+        )
+
+    def render(self, digest: Digest, links: dict[str, str] | None = None) -> Rendered:
+        links = links or personal_links(digest)
+        picked = [i for i in digest.items if not i.fill]
+        fill = [i for i in digest.items if i.fill]
+        fill_heading = "Also trending, outside your topics"
+        values = {
+            "subject": subject(digest),
+            "greeting": greeting(digest),
+            "summary": summary(digest),
+            "period": digest.label[0].upper() + digest.label[1:],
+            "why": why(digest),
+            **links,
+        }
+        text = fill_slots(
+            self.text_shell,
+            {
+                **values,
+                "cards": self.cards(picked, "txt"),
+                "fill": f"{fill_heading}:\n\n{self.cards(fill, 'txt')}" if fill else "",
+                "more": "",
+            },
+        )
+        html = self.html(values, picked, fill, fill_heading, links["web_url"])
+        return Rendered(fill_slots(self.subject_shell, values).strip(), text, html)
+
+    def html(self, values: dict, picked: list[Item], fill: list[Item], fill_heading: str, web_url: str) -> str:
+        """The HTML version, shrunk below MAX_HTML_BYTES: fewer abstracts first, then fewer cards."""
+        escaped = {name: escape(value) for name, value in values.items()}
+        section = self.fragment("newsletter/email/_section.html", {"heading": fill_heading}) if fill else ""
+        full = None
+        shown = len(picked) + len(fill)
+        while True:
+            shown_picked = picked[:shown]
+            shown_fill = fill[: max(shown - len(picked), 0)]
+            hidden = len(picked) + len(fill) - shown
+            more = ""
+            if hidden:
+                label = f"{hidden} more paper{'s' if hidden != 1 else ''} on the web"
+                more = self.fragment("newsletter/email/_more.html", {"url": web_url, "label": label})
+            html = fill_slots(
+                self.html_shell,
+                {
+                    **escaped,
+                    "cards": self.cards(shown_picked, "html", full),
+                    "fill": section + self.cards(shown_fill, "html", full) if shown_fill else "",
+                    "more": more,
+                },
+            )
+            if len(html.encode()) <= MAX_HTML_BYTES or shown <= 1:
+                return html
+            if full is None:
+                full = FULL_CARDS
+            else:
+                shown -= 1

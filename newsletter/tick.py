@@ -1,0 +1,144 @@
+"""The beat tick: claim subscribers whose digest is due, record one Delivery per period, queue batches."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from newsletter.models import Delivery, SendingSwitch
+from newsletter.scheduling import next_digest_at, period_key, schedule_unscheduled
+from subscribers.models import Subscriber
+
+CLAIM_CHUNK = 1000
+BATCH_SIZE = 100
+# A queued delivery no worker has touched for this long lost its message (broker flushed, worker killed).
+STALE_QUEUED = timedelta(minutes=30)
+# A delivery still "sending" this long was interrupted (worker killed mid-send); the message may have left,
+# so it is marked failed rather than sent again.
+STALE_SENDING = timedelta(hours=1)
+INTERRUPTED = "Interrupted while sending; not sent again in case the message already left"
+SCHEDULE_FIELDS = ("id", "next_digest_at", "frequency", "weekday", "hour", "timezone")
+
+
+def batches(ids: list[int], size: int = BATCH_SIZE) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def enqueue(delivery_ids: list[int]) -> None:
+    from newsletter.tasks import send_batch
+
+    for batch in batches(delivery_ids):
+        send_batch.delay(batch)
+
+
+def _move_forward(rows: list[dict], now: datetime) -> list[tuple[dict, datetime]]:
+    """Move each row's next_digest_at past `now` where it still holds the value read; return the rows won."""
+    by_move: dict[tuple[datetime, datetime], list[dict]] = defaultdict(list)
+    for row in rows:
+        by_move[(row["next_digest_at"], next_digest_at(SimpleNamespace(**row), now))].append(row)
+    won = []
+    for (old, new), group in by_move.items():
+        if connection.features.has_select_for_update_skip_locked:
+            # The rows are locked by this transaction, so one UPDATE per distinct move claims them all.
+            ids = [row["id"] for row in group]
+            moved = Subscriber.objects.filter(id__in=ids, next_digest_at=old).update(next_digest_at=new)
+            if moved != len(ids):
+                raise RuntimeError(f"claimed {moved} of {len(ids)} locked subscribers")
+            won.extend((row, old) for row in group)
+        else:
+            for row in group:
+                if Subscriber.objects.filter(id=row["id"], next_digest_at=old).update(next_digest_at=new):
+                    won.append((row, old))
+    return won
+
+
+def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
+    """Claim every due active subscriber once and return the ids of the deliveries created for them.
+
+    A missed tick (beat down for a week) claims a subscriber once and moves next_digest_at past `now`,
+    so it catches up with one digest, never several.
+    """
+    delivery_ids: list[int] = []
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Subscriber.objects.select_for_update(skip_locked=True)
+                .filter(status=Subscriber.Status.ACTIVE, next_digest_at__lte=now)
+                .order_by("next_digest_at", "id")
+                .values(*SCHEDULE_FIELDS)[:CLAIM_CHUNK]
+            )
+            if not rows:
+                return delivery_ids
+            won = _move_forward(rows, now)
+            wanted = {(row["id"], period_key(SimpleNamespace(**row), slot_time)): slot_time for row, slot_time in won}
+            Delivery.objects.bulk_create(
+                [Delivery(subscriber_id=sid, period=period, scheduled_for=at) for (sid, period), at in wanted.items()],
+                ignore_conflicts=True,  # the unique (subscriber, period) row may already exist: never a second one
+            )
+            created = [
+                pk
+                for pk, sid, period in Delivery.objects.filter(
+                    subscriber_id__in=[sid for sid, _ in wanted], status=Delivery.Status.CLAIMED
+                ).values_list("id", "subscriber_id", "period")
+                if (sid, period) in wanted
+            ]
+            Delivery.objects.filter(id__in=created, status=Delivery.Status.CLAIMED).update(
+                status=Delivery.Status.QUEUED
+            )
+            if on_commit and created:
+                transaction.on_commit(lambda ids=created: on_commit(ids))
+            delivery_ids.extend(created)
+
+
+def sweep(now: datetime, on_commit=enqueue) -> list[int]:
+    """Queue again the deliveries whose retry time has come and those whose queue message was lost."""
+    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=timezone.now() - STALE_SENDING).update(
+        status=Delivery.Status.FAILED, error=INTERRUPTED
+    )
+    ids = list(
+        Delivery.objects.filter(
+            Q(status=Delivery.Status.RETRY, retry_at__lte=now)
+            | Q(
+                status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED],
+                updated_at__lt=timezone.now() - STALE_QUEUED,
+            )
+        ).values_list("id", flat=True)
+    )
+    if ids and on_commit:
+        Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=timezone.now())
+        transaction.on_commit(lambda: on_commit(ids))
+    return ids
+
+
+def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], list[int]]:
+    """One beat: schedule new subscribers, claim the due ones, sweep retries.
+
+    Returns the ids of the new deliveries and of those queued again.
+    """
+    now = now or timezone.now()
+    if SendingSwitch.is_paused():
+        return [], []
+    schedule_unscheduled(now)
+    claimed = claim_due(now, on_commit=on_commit)
+    return claimed, sweep(now, on_commit=on_commit)
+
+
+def request_digest_now(subscriber: Subscriber, now: datetime | None = None, on_commit=enqueue) -> Delivery | None:
+    """Queue an extra digest for one reader ("send me my digest now", an operator's test send).
+
+    One per hour: the period key makes a double click or a replayed request harmless (returns None).
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                subscriber=subscriber, period=f"now-{now:%Y-%m-%dT%H}", scheduled_for=now
+            )
+            if on_commit:
+                transaction.on_commit(lambda: on_commit([delivery.id]))
+    except IntegrityError:
+        return None
+    return delivery

@@ -1,0 +1,56 @@
+import math
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from newsletter.compose import compose_ids
+from newsletter.models import DeliveryItem
+from newsletter.render import Renderer
+from tests.factories import make_delivery, make_paper, make_subscriber
+
+NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
+SLUGS = ["llm", "vision", "agents", "rl", "efficiency"]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def deliveries(count: int, week: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        reader = make_subscriber(
+            topics=SLUGS[n % 5 : n % 5 + 2],
+            follow_keywords=["agents"] if n % 3 else [],
+            mute_keywords=["video"] if n % 4 == 0 else [],
+            paper_count=3 + n % 8,
+        )
+        ids.append(make_delivery(reader, f"2026-W{week}").id)
+    return ids
+
+
+def test_it_composes_a_batch_of_a_hundred_digests_in_as_many_queries_as_ten(django_assert_num_queries):
+    for n in range(40):
+        make_paper(topics={SLUGS[n % 5]: 0.5 + n % 5 / 10}, upvotes=n, abstract="agents and video" * (n % 2))
+    small = deliveries(10, 48)
+    with CaptureQueriesContext(connection) as ten:
+        digests = compose_ids(small, NOW)
+    assert all(d.items for d in digests)
+    large = deliveries(100, 49)
+    rows = sum(3 + n % 8 for n in range(100))
+    # The picks go in one multi-row INSERT; only SQLite's 999-parameter cap splits it (no split on PostgreSQL).
+    fields = [f for f in DeliveryItem._meta.concrete_fields if not f.primary_key]
+    inserts = math.ceil(rows / (connection.ops.bulk_batch_size(fields, [None] * rows) or rows))
+    with django_assert_num_queries(len(ten.captured_queries) - 1 + inserts):
+        digests = compose_ids(large, NOW)
+        renderer = Renderer()
+        for digest in digests:
+            renderer.render(digest)
+    assert len(digests) == 100 and all(len(d.items) == d.subscriber.paper_count for d in digests)

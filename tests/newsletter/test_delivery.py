@@ -1,0 +1,170 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from newsletter import delivery
+from newsletter.models import Delivery
+from newsletter.tasks import send_batch
+from subscribers.models import Subscriber
+from subscribers.tokens import read_token
+from tests.factories import make_delivery, make_paper, make_subscriber
+from tests.newsletter.threads import run_together
+from tests.smtp import free_port
+
+NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def papers():
+    return [make_paper(topics={"llm": 0.9}, upvotes=n) for n in range(4)]
+
+
+def test_it_sends_a_multipart_message_with_list_headers(smtp_server, papers):
+    reader = make_subscriber("ada@example.com", topics=["llm"])
+    d = make_delivery(reader)
+    assert delivery.send_batch([d.id], NOW).counts["sent"] == 1
+    (received,) = smtp_server.messages
+    msg = received.message
+    assert received.rcpt_tos == ["ada@example.com"]
+    assert {part.get_content_type() for part in msg.walk()} >= {"text/plain", "text/html"}
+    unsubscribe_url = msg["List-Unsubscribe"].split(">")[0].lstrip("<")
+    assert read_token("unsubscribe", unsubscribe_url.rstrip("/").rsplit("/", 1)[1]) == reader.id
+    assert "<mailto:" in msg["List-Unsubscribe"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["List-Id"].endswith("<digest.127.0.0.1>")
+    assert msg["Precedence"] == "bulk"
+    d.refresh_from_db()
+    assert msg["Message-ID"] == d.message_id == f"<digest.{d.id}.2026-W48@127.0.0.1>"
+    assert (d.status, d.sent_at, d.new_papers) == (Delivery.Status.SENT, NOW, 4)
+    reader.refresh_from_db()
+    assert reader.last_digest_at == NOW
+
+
+def test_it_sends_once_when_the_batch_task_runs_twice(smtp_server, papers):
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    send_batch.apply(args=([d.id],))
+    send_batch.apply(args=([d.id],))
+    assert len(smtp_server.messages) == 1
+    assert Delivery.objects.get().attempts == 1
+
+
+def test_it_retries_a_temporary_failure_later(smtp_server, papers):
+    smtp_server.handler.data_reply = "451 4.3.0 Try again later"
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    result = delivery.send_batch([d.id], NOW)
+    d.refresh_from_db()
+    assert (d.status, d.retry_at, result.retry_ids) == (Delivery.Status.RETRY, NOW + timedelta(minutes=1), [d.id])
+    assert d.error.startswith("451")
+    smtp_server.handler.data_reply = None
+    assert delivery.send_batch([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_it_gives_up_after_five_temporary_failures(smtp_server, papers):
+    smtp_server.handler.data_reply = "421 4.7.0 Too busy"
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    for _ in range(5):
+        delivery.send_batch([d.id], NOW)
+    d.refresh_from_db()
+    assert d.status == Delivery.Status.FAILED and d.attempts == 5
+    assert d.error.startswith("Gave up after 5 temporary failures: 421")
+
+
+def test_it_suppresses_a_subscriber_whose_mailbox_does_not_exist(smtp_server, papers):
+    reader = make_subscriber("gone@example.com", topics=["llm"])
+    smtp_server.handler.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
+    d = make_delivery(reader)
+    delivery.send_batch([d.id], NOW)
+    d.refresh_from_db()
+    reader.refresh_from_db()
+    assert (d.status, d.error) == (Delivery.Status.FAILED, "550 5.1.1 No such user")
+    assert reader.status == Subscriber.Status.BOUNCED
+
+
+def test_it_suppresses_a_subscriber_after_three_permanent_failures_in_a_row(smtp_server, papers):
+    reader = make_subscriber("full@example.com", topics=["llm"])
+    smtp_server.handler.rcpt_replies["full@example.com"] = "552 5.2.2 Mailbox full"
+    for week in (48, 49, 50):
+        delivery.send_batch([make_delivery(reader, f"2026-W{week}").id], NOW)
+        reader.refresh_from_db()
+        assert reader.status == (Subscriber.Status.BOUNCED if week == 50 else Subscriber.Status.ACTIVE)
+    assert reader.consecutive_failures == 3
+
+
+def test_it_does_not_send_to_a_reader_who_unsubscribed_in_the_meantime(smtp_server, papers):
+    reader = make_subscriber(topics=["llm"])
+    d = make_delivery(reader)
+    Subscriber.objects.filter(id=reader.id).update(status=Subscriber.Status.UNSUBSCRIBED)
+    assert delivery.send_batch([d.id], NOW).counts["skipped"] == 1
+    d.refresh_from_db()
+    assert d.status == Delivery.Status.SKIPPED and smtp_server.messages == []
+
+
+def test_it_returns_quietly_when_the_deliveries_are_gone(smtp_server):
+    assert send_batch.apply(args=([987654],)).successful()
+
+
+def test_it_escapes_scraped_text(smtp_server):
+    make_paper(topics={"llm": 0.9}, title="<script>alert(1)</script> Attention", authors=["<b>Eve</b>"])
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    delivery.send_batch([d.id], NOW)
+    html = smtp_server.messages[0].message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Attention" in html
+    assert "<b>Eve</b>" not in html
+
+
+def test_it_keeps_the_html_under_100_kb_with_the_rest_on_the_web(smtp_server):
+    for n in range(25):
+        make_paper(topics={"llm": 0.9}, upvotes=n, title=f"Paper {n} " + "with an absurdly long title " * 150)
+    d = make_delivery(make_subscriber(topics=["llm"], paper_count=25))
+    delivery.send_batch([d.id], NOW)
+    message = smtp_server.messages[0].message
+    html = message.get_body(("html",)).get_content()
+    shown = html.count('class="card"')
+    assert len(html.encode()) <= 100_000
+    assert 0 < shown < 25 and f"{25 - shown} more papers on the web" in html
+    assert message.get_body(("plain",)).get_content().count("* Paper ") == 25
+
+
+def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(smtp_server, papers, settings):
+    settings.POSTAL_ADDRESS = "Paperboy, 1 Example Street, Springfield"
+    reader = make_subscriber(topics=["llm"], frequency="daily")
+    delivery.send_batch([make_delivery(reader, "2026-11-30").id], NOW)
+    message = smtp_server.messages[0].message
+    for body in (message.get_body(("html",)).get_content(), message.get_body(("plain",)).get_content()):
+        assert "subscribed to the weekday Paperboy digest for Llm" in body
+        assert "/preferences/" in body and "/unsubscribe/" in body and "/digests/" in body
+        assert "1 Example Street" in body
+        assert "4 papers picked for you from 4 new today" in body
+    assert message["Subject"].startswith("Monday 30 November 2026: Paper number")
+
+
+def test_it_postpones_the_batch_while_the_mail_server_is_unreachable(smtp_server, papers, settings):
+    ready = make_delivery(make_subscriber(topics=["llm"]))
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    result = delivery.send_batch([ready.id], NOW)
+    ready.refresh_from_db()
+    assert (ready.status, ready.attempts, ready.retry_at) == (Delivery.Status.RETRY, 1, NOW + timedelta(minutes=1))
+    assert result.retry_ids == [ready.id] and "Connection refused" in ready.error
+    settings.EMAIL_PORT = smtp_server.port
+    assert delivery.send_batch([ready.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_batch_at_once_send_each_digest_once(smtp_server):
+    for n in range(3):
+        make_paper(topics={"llm": 0.9}, upvotes=n)
+    ids = [make_delivery(make_subscriber(topics=["llm"])).id for _ in range(20)]
+    results = run_together(lambda: delivery.send_batch(ids, NOW).counts["sent"])
+    assert sum(results) == 20  # the two workers shared the batch between them
+    assert len(smtp_server.messages) == 20
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}

@@ -1,0 +1,120 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from newsletter import delivery
+from newsletter.compose import NOTHING_NEW, compose_ids
+from newsletter.models import Delivery, DeliveryItem
+from newsletter.ranking import Preferences, load_pool
+from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
+
+NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
+TODAY = NOW.date()
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def picks(subscriber, period="2026-W49") -> list[DeliveryItem]:
+    d = make_delivery(subscriber, period)
+    compose_ids([d.id], NOW)
+    return list(d.items.select_related("paper"))
+
+
+def test_it_never_sends_a_paper_twice_across_two_digests(smtp_server):
+    for n in range(6):
+        make_paper(topics={"llm": 0.9}, upvotes=10 + n)
+    reader = make_subscriber(topics=["llm"], paper_count=3)
+    first = make_delivery(reader, "2026-W49")
+    assert delivery.send_batch([first.id], NOW).counts["sent"] == 1
+    reader.refresh_from_db()
+    second = make_delivery(reader, "2026-W50")
+    assert delivery.send_batch([second.id], NOW + timedelta(hours=1)).counts["sent"] == 1
+    sent_first = set(first.items.values_list("paper_id", flat=True))
+    sent_second = set(second.items.values_list("paper_id", flat=True))
+    assert len(sent_first) == len(sent_second) == 3
+    assert not sent_first & sent_second
+
+
+def test_it_leaves_out_papers_with_a_muted_keyword():
+    make_paper(topics={"llm": 0.9}, title="Speculative Decoding at scale", upvotes=90)
+    kept = make_paper(topics={"llm": 0.9}, title="Better tokenizers", upvotes=5)
+    reader = make_subscriber(topics=["llm"], mute_keywords=["speculative decoding"])
+    assert [item.paper_id for item in picks(reader)] == [kept.id]
+
+
+def test_it_fills_from_overall_trending_and_says_so():
+    mine = make_paper(topics={"llm": 0.9}, upvotes=3)
+    trending = make_paper(topics={"vision": 0.9}, upvotes=300)
+    reader = make_subscriber(topics=["llm"], paper_count=3)
+    items = picks(reader)
+    assert [(i.paper_id, i.fill) for i in items] == [(mine.id, False), (trending.id, True)]
+    assert items[1].reason == "Top trending this week, outside your topics"
+
+
+def test_it_sends_nothing_when_nothing_is_new(smtp_server):
+    make_paper(topics={"llm": 0.9}, trending_date=TODAY - timedelta(days=30))  # an old backfill is not news
+    make_paper(topics={"llm": 0.9}, hidden=True)
+    reader = make_subscriber(topics=["llm"])
+    d = make_delivery(reader, "2026-W49")
+    result = delivery.send_batch([d.id], NOW)
+    d.refresh_from_db()
+    assert result.counts["skipped"] == 1
+    assert (d.status, d.skip_reason) == (Delivery.Status.SKIPPED, NOTHING_NEW)
+    assert smtp_server.messages == []
+
+
+def test_it_gives_each_followed_topic_a_fair_share():
+    for n in range(8):
+        make_paper(topics={"llm": 0.9}, upvotes=100 + n)
+    for n in range(8):
+        make_paper(topics={"vision": 0.9}, upvotes=n)
+    reader = make_subscriber(topics=["llm", "vision"], paper_count=6)
+    slugs = [item.paper.topics.get().slug for item in picks(reader)]
+    assert slugs.count("llm") == slugs.count("vision") == 3
+
+
+def test_it_puts_pinned_papers_first_for_readers_of_their_topic():
+    make_paper(topics={"llm": 0.9}, upvotes=500)
+    pinned = make_paper(topics={"llm": 0.4}, upvotes=1, pinned=True)
+    make_paper(topics={"vision": 0.9}, upvotes=0, pinned=True)
+    reader = make_subscriber(topics=["llm"], paper_count=3)
+    items = picks(reader)
+    assert items[0].paper_id == pinned.id
+    assert items[0].reason.startswith("Editor's pick for Llm")
+
+
+def test_it_explains_each_pick():
+    make_topic("efficiency", "Efficient models")
+    make_topic("llm", "Language models")
+    both = make_paper(topics={"efficiency": 0.9, "llm": 0.5}, upvotes=50)
+    keyword = make_paper(topics={}, abstract="We speed up speculative decoding.", upvotes=10)
+    reader = make_subscriber(topics=["efficiency", "llm"], follow_keywords=["Speculative Decoding"])
+    reasons = {item.paper_id: item.reason for item in picks(reader)}
+    assert reasons[both.id] == "Matches your topics: Efficient models, Language models"
+    assert reasons[keyword.id] == "Mentions 'speculative decoding'"
+
+
+def test_it_ranks_once_for_readers_with_identical_preferences():
+    make_paper(topics={"llm": 0.9})
+    pool = load_pool(date(2026, 11, 23), TODAY, NOW)
+    llm = make_topic("llm").id
+    same = [
+        Preferences.build({llm: 1.0}, ["RAG "], [], 10, False),
+        Preferences.build({llm: 1.0}, ["rag"], [], 10, False),
+    ]
+    assert pool.ranking(same[0]) is pool.ranking(same[1])
+    assert pool.ranking(Preferences.build({llm: 1.0}, [], [], 10, False)) is not pool.ranking(same[0])
+
+
+def test_it_starts_a_daily_readers_first_digest_from_yesterday():
+    make_paper(topics={"llm": 0.9}, trending_date=TODAY - timedelta(days=3))
+    recent = make_paper(topics={"llm": 0.9}, trending_date=TODAY - timedelta(days=1))
+    reader = make_subscriber(topics=["llm"], frequency="daily")
+    assert [item.paper_id for item in picks(reader, "2026-11-30")] == [recent.id]

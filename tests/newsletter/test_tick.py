@@ -1,0 +1,117 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from newsletter.models import Delivery, SendingSwitch
+from newsletter.tick import claim_due, tick
+from subscribers.models import Subscriber
+from tests.factories import make_subscriber
+from tests.newsletter.threads import run_together
+
+MONDAY_8 = datetime(2026, 11, 30, 8, tzinfo=UTC)
+
+
+def due_subscribers(count: int, at: datetime = MONDAY_8) -> list[Subscriber]:
+    return [make_subscriber(weekday=0, hour=8, timezone="UTC", next_digest_at=at) for _ in range(count)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_one_delivery_per_subscriber_with_two_concurrent_ticks():
+    subscribers = due_subscribers(60)
+    results = run_together(lambda: claim_due(MONDAY_8 + timedelta(minutes=1), on_commit=None))
+    claimed = results[0] + results[1]
+    assert len(claimed) == len(set(claimed)) == 60
+    assert Delivery.objects.count() == 60
+    assert set(Delivery.objects.values_list("subscriber_id", flat=True)) == {s.id for s in subscribers}
+    assert not Subscriber.objects.filter(next_digest_at__lte=MONDAY_8).exists()
+
+
+@pytest.mark.django_db
+def test_it_claims_a_subscriber_once_however_often_the_tick_runs():
+    due_subscribers(3)
+    first, _ = tick(MONDAY_8 + timedelta(minutes=2), on_commit=None)
+    second, _ = tick(MONDAY_8 + timedelta(minutes=7), on_commit=None)
+    assert len(first) == 3 and second == []
+    assert set(Delivery.objects.values_list("period", "status")) == {("2026-W49", "queued")}
+    assert set(Subscriber.objects.values_list("next_digest_at", flat=True)) == {MONDAY_8 + timedelta(days=7)}
+
+
+@pytest.mark.django_db
+def test_it_catches_up_with_one_digest_after_a_missed_week():
+    (subscriber,) = due_subscribers(1, at=MONDAY_8 - timedelta(days=14))
+    claimed, _ = tick(MONDAY_8 + timedelta(days=1), on_commit=None)  # beat was down for over two weeks
+    assert len(claimed) == 1
+    assert tick(MONDAY_8 + timedelta(days=1, minutes=5), on_commit=None) == ([], [])
+    subscriber.refresh_from_db()
+    assert subscriber.next_digest_at == MONDAY_8 + timedelta(days=7)
+    assert Delivery.objects.get().period == "2026-W47"
+
+
+@pytest.mark.django_db
+def test_it_claims_nothing_while_sending_is_paused():
+    due_subscribers(2)
+    SendingSwitch.set(paused=True, reason="provider incident")
+    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    assert not Delivery.objects.exists()
+    SendingSwitch.set(paused=False)
+    assert len(tick(MONDAY_8, on_commit=None)[0]) == 2
+
+
+@pytest.mark.django_db
+def test_it_queues_batches_of_a_hundred_ids_after_commit(django_capture_on_commit_callbacks):
+    due_subscribers(150)
+    queued = []
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed, _ = tick(MONDAY_8, on_commit=queued.append)
+    assert sorted(sum(queued, [])) == sorted(claimed)
+    from newsletter.tick import batches
+
+    assert [len(b) for b in batches(claimed)] == [100, 50]
+
+
+@pytest.mark.django_db
+def test_it_queues_again_the_deliveries_whose_retry_time_has_come():
+    subscriber = make_subscriber(next_digest_at=MONDAY_8 + timedelta(days=7))
+    ready = Delivery.objects.create(
+        subscriber=subscriber, period="2026-W49", status=Delivery.Status.RETRY, retry_at=MONDAY_8
+    )
+    Delivery.objects.create(
+        subscriber=subscriber, period="2026-W48", status=Delivery.Status.RETRY, retry_at=MONDAY_8 + timedelta(hours=1)
+    )
+    assert tick(MONDAY_8 + timedelta(minutes=1), on_commit=None) == ([], [ready.id])
+
+
+@pytest.mark.django_db
+def test_it_leaves_inactive_subscribers_alone():
+    make_subscriber(status=Subscriber.Status.UNSUBSCRIBED, next_digest_at=MONDAY_8)
+    make_subscriber(status=Subscriber.Status.BOUNCED, next_digest_at=MONDAY_8)
+    assert tick(MONDAY_8, on_commit=None) == ([], [])
+
+
+@pytest.mark.django_db
+def test_beat_runs_the_tick_every_five_minutes():
+    task = PeriodicTask.objects.get(task="newsletter.tasks.tick")
+    assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
+
+
+@pytest.mark.django_db
+def test_it_marks_a_delivery_interrupted_mid_send_as_failed_without_sending_it_again():
+    subscriber = make_subscriber(next_digest_at=MONDAY_8 + timedelta(days=7))
+    stuck = Delivery.objects.create(subscriber=subscriber, period="2026-W48", status=Delivery.Status.SENDING)
+    Delivery.objects.filter(id=stuck.id).update(updated_at=timezone.now() - timedelta(hours=2))
+    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    stuck.refresh_from_db()
+    assert stuck.status == Delivery.Status.FAILED and stuck.error.startswith("Interrupted while sending")
+
+
+@pytest.mark.django_db
+def test_the_beat_task_claims_due_subscribers(django_capture_on_commit_callbacks):
+    from newsletter import tasks
+
+    due_subscribers(2)
+    with time_machine.travel(MONDAY_8 + timedelta(minutes=1)), django_capture_on_commit_callbacks() as queued:
+        assert tasks.tick.apply().get() == 2
+    assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 2 and len(queued) == 1
