@@ -97,14 +97,25 @@ class PreferencesForm(forms.Form):
         return cls(data, initial=initial)
 
     def save_to(self, subscriber: Subscriber, fields: list[str] = PREFERENCE_FIELDS) -> None:
+        schedule_changed = any(
+            name in fields and getattr(subscriber, name) != self.cleaned_data[name] for name in SCHEDULE_FIELDS
+        )
         for name in fields:
             setattr(subscriber, name, self.cleaned_data[name])
-        subscriber.save(update_fields=[*fields, "updated_at"])
+        update = [*fields, "updated_at"]
+        if schedule_changed:
+            # The digest scheduler gives a subscriber without a send time a new one in their new schedule.
+            subscriber.next_digest_at = None
+            update.append("next_digest_at")
+        subscriber.save(update_fields=update)
         subscriber.set_topics(self.cleaned_data["topics"])
 
 
 def form_started_token() -> str:
     return signing.dumps(int(time.time()), salt=FORM_STARTED_SALT)
+
+
+SCHEDULE_FIELDS = ("frequency", "weekday", "hour", "timezone")
 
 
 class EmailField(forms.CharField):

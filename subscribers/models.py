@@ -34,7 +34,8 @@ class SubscriberQuerySet(models.QuerySet):
         return self.move([Subscriber.Status.ACTIVE], status=Subscriber.Status.PAUSED)
 
     def resume(self) -> int:
-        return self.move([Subscriber.Status.PAUSED], status=Subscriber.Status.ACTIVE)
+        # A fresh send time: the one kept from before the pause may be long past.
+        return self.move([Subscriber.Status.PAUSED], status=Subscriber.Status.ACTIVE, next_digest_at=None)
 
     def unsubscribe(self) -> int:
         S = Subscriber.Status
@@ -151,6 +152,7 @@ class Subscriber(models.Model):
                     confirmed_at=timezone.now(),
                     unsubscribed_at=None,
                     unsubscribe_reason="",
+                    next_digest_at=None,
                 )
             )
             if activated:
