@@ -18,6 +18,21 @@ class RecordError(Exception):
     """One record cannot be used: it is counted as failed with this reason; the rest of the response lands."""
 
 
+def check_text(content: bytes | str) -> None:
+    """SourceError unless `content` is non-empty UTF-8 text (a binary file, an image, a gzip stream are not)."""
+    if not content or not content.strip():
+        raise SourceError("the response is empty")
+    if isinstance(content, bytes):
+        head = content[:8192]
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+                raise SourceError("the response is not text (binary data)") from None
+        if b"\x00" in head:
+            raise SourceError("the response is not text (binary data)")
+
+
 def clean_text(value: str | None) -> str:
     """Collapse runs of whitespace (arXiv hard-wraps titles and abstracts) into single spaces."""
     return " ".join((value or "").split())
