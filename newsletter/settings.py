@@ -201,7 +201,9 @@ PAPERS_HTTP_RETRIES = 3
 PAPERS_HTTP_BACKOFF = 2.0  # seconds, doubled at each retry; a Retry-After header wins up to PAPERS_HTTP_MAX_WAIT
 PAPERS_HTTP_MAX_WAIT = 60.0
 PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-PAPERS_ARXIV_CATEGORIES = ["cs.CL", "cs.LG", "cs.CV", "cs.AI"]
+PAPERS_HF_PAGE_SIZE = 100
+PAPERS_ARXIV_IDS_PER_REQUEST = 50
+PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
 
 # HTTPS follows SITE_URL: on for an https deployment, off for a plain-http local run.
 SECURE_SSL_REDIRECT = HTTPS

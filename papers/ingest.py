@@ -7,6 +7,7 @@ in one query and written with bulk_create/bulk_update, so a run costs a handful 
 """
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from papers.http import FetchError
 from papers.models import IngestionRun, Paper, UpvoteSnapshot
 from papers.records import PaperRecord, Parsed, SourceError, check_text
 from papers.sources import arxiv, hf_daily, hf_page
@@ -183,3 +185,49 @@ def parse(source: str, content: bytes | str, listed_on: date | None = None) -> P
     check_text(content)
     parser = PARSERS[source]
     return parser(content) if source == IngestionRun.Source.ARXIV else parser(content, listed_on)
+
+
+def enrichment_candidates(limit: int = 200) -> list[str]:
+    """Recent papers arXiv has not described yet (no primary category): the ids to ask the API about."""
+    queryset = Paper.objects.filter(primary_category="", hidden=False).order_by("-trending_date", "-pk")
+    return list(queryset.values_list("arxiv_id", flat=True)[:limit])
+
+
+def fetch_parsed(source: str, day: date | None, week: str | None, category: str | None) -> Parsed:
+    """Fetch every response a run needs and parse them all before anything is written."""
+    if source == IngestionRun.Source.HF_DAILY:
+        pages = [parse(source, body, day) for body in hf_daily.fetch(day, week)]
+    elif source == IngestionRun.Source.HF_PAGE:
+        pages = [parse(source, hf_page.fetch(day), day)]
+    elif category:
+        pages = [parse(source, arxiv.fetch_category(category))]
+    else:
+        ids = enrichment_candidates()
+        chunk = settings.PAPERS_ARXIV_IDS_PER_REQUEST
+        pages = []
+        for start in range(0, len(ids), chunk):
+            if start:
+                time.sleep(settings.PAPERS_ARXIV_DELAY)  # arXiv asks clients to space their requests
+            pages.append(parse(source, arxiv.fetch_ids(ids[start : start + chunk])))
+    return Parsed(
+        records=[r for page in pages for r in page.records], failures=[f for page in pages for f in page.failures]
+    )
+
+
+def run_source(
+    source: str,
+    *,
+    day: date | None = None,
+    week: str | None = None,
+    category: str | None = None,
+    trigger: str = IngestionRun.Trigger.CLI,
+    run: IngestionRun | None = None,
+) -> IngestionRun:
+    """Fetch from the network and ingest as one run (an existing `run` row, e.g. made by the admin, or a new one)."""
+    parameters = {k: v for k, v in {"date": day and day.isoformat(), "week": week, "category": category}.items() if v}
+    run = run or start_run(source, parameters, trigger)
+    try:
+        parsed = fetch_parsed(source, day, week, category)
+    except (SourceError, FetchError) as exc:
+        return finish_run(run, error=str(exc))
+    return ingest_parsed(run, parsed)

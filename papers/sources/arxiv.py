@@ -6,12 +6,15 @@ unusable response, not a paper. Weekend RSS feeds have a channel and no items: a
 """
 
 import json
+import re
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.conf import settings
 
+from papers import http
 from papers.records import PaperRecord, Parsed, RecordError, SourceError, clean_text, normalize_arxiv_id, parse_datetime
 
 SOURCE = "arxiv"
@@ -123,3 +126,16 @@ def parse(content: bytes | str) -> Parsed:
     if root.tag == "rss":
         return _parse_rss(root)
     raise SourceError(f"not an arXiv Atom or RSS feed (root element <{root.tag.rsplit('}', 1)[-1]}>)")
+
+
+def fetch_ids(arxiv_ids: list[str]) -> bytes:
+    """The API's Atom entries of these papers (a 400 answer carries the API's error entry)."""
+    params = {"id_list": ",".join(arxiv_ids), "max_results": len(arxiv_ids)}
+    return http.fetch(settings.PAPERS_ARXIV_API_URL, params, accept_status=(400,))
+
+
+def fetch_category(category: str) -> bytes:
+    """Today's RSS listing of one category, e.g. cs.CL (empty on weekends)."""
+    if not re.fullmatch(r"[a-zA-Z\-]+(\.[A-Za-z\-]+)?", category):
+        raise http.FetchError(f"not an arXiv category: {category!r}")
+    return http.fetch(f"{settings.PAPERS_ARXIV_RSS_URL}/{category}")

@@ -7,6 +7,9 @@ newer ones carry `submittedOnDailyAt` and `ai_keywords`, so every field is read 
 import json
 from datetime import date
 
+from django.conf import settings
+
+from papers import http
 from papers.records import PaperRecord, Parsed, RecordError, SourceError, clean_text, normalize_arxiv_id, parse_datetime
 
 SOURCE = "hf-daily"
@@ -103,3 +106,24 @@ def parse(content: bytes | str, listed_on: date | None = None) -> Parsed:
     for index, item in enumerate(data):
         parsed.add(lambda item=item: record_from_item(item, SOURCE, listed_on), f"record {index + 1}")
     return parsed
+
+
+def fetch(day: date | None = None, week: str | None = None, max_pages: int = 20) -> list[bytes]:
+    """Every page of the daily papers of one day (or ISO week, "2026-W48"; or the latest day when neither)."""
+    limit = settings.PAPERS_HF_PAGE_SIZE
+    params: dict = {"limit": limit}
+    if day:
+        params["date"] = day.isoformat()
+    if week:
+        params["week"] = week
+    pages = []
+    for page in range(max_pages):
+        body = http.fetch(f"{settings.PAPERS_HF_URL}/api/daily_papers", {**params, "p": page})
+        pages.append(body)
+        try:
+            items = load_json(body)
+        except SourceError:
+            break  # the parser reports it with the rest of the run
+        if not isinstance(items, list) or len(items) < limit:
+            break
+    return pages

@@ -10,7 +10,9 @@ import re
 from datetime import date
 
 from bs4 import BeautifulSoup
+from django.conf import settings
 
+from papers import http
 from papers.records import PaperRecord, Parsed, RecordError, SourceError, clean_text, normalize_arxiv_id, parse_datetime
 from papers.sources.hf_daily import record_from_item, record_from_paper
 
@@ -90,3 +92,8 @@ def parse(content: bytes | str, listed_on: date | None = None) -> Parsed:
     if not parsed.records and not parsed.failures:
         raise SourceError("no papers found on the page (not a Hugging Face papers page?)")
     return parsed
+
+
+def fetch(day: date | None = None) -> bytes:
+    """The papers list page of one day (the latest day when None)."""
+    return http.fetch(f"{settings.PAPERS_HF_URL}/papers", {"date": day.isoformat()} if day else None)
