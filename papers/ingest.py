@@ -231,3 +231,14 @@ def run_source(
     except (SourceError, FetchError) as exc:
         return finish_run(run, error=str(exc))
     return ingest_parsed(run, parsed)
+
+
+def detect_source(content: bytes) -> str:
+    """Which source a saved response came from: HF JSON, an HF HTML page, or an arXiv Atom/RSS feed."""
+    head = content[:4096].lstrip().lower()
+    if head.startswith((b"[", b"{")):
+        recorded_feed = b'"status_code"' in head and b'"body"' in head
+        return IngestionRun.Source.ARXIV if recorded_feed else IngestionRun.Source.HF_DAILY
+    if b"<feed" in head or b"<rss" in head:
+        return IngestionRun.Source.ARXIV
+    return IngestionRun.Source.HF_PAGE
