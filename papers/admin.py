@@ -38,8 +38,21 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "slug", "description", "keywords", "arxiv_categories", "active", "position"]
+        help_texts = {
+            "keywords": "One keyword or phrase per line, matched case-insensitively as whole words (plurals too). "
+            "End with * to match word beginnings (agent* matches agents, agentic). Start with “title:” for a word "
+            "that only counts in titles. A title match weighs three times an abstract match.",
+            "arxiv_categories": "Space-separated arXiv categories, e.g. cs.CL cs.LG; q-bio* matches every q-bio one.",
+        }
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = TopicForm
     list_display = ["name", "slug", "active", "paper_count", "keyword_count", "arxiv_categories"]
     list_editable = ["active"]
     search_fields = ["name", "slug", "keywords"]
@@ -71,12 +84,16 @@ class TopicAdmin(admin.ModelAdmin):
         self.message_user(request, f"Re-tagging all {count} papers in the background.", messages.SUCCESS)
 
 
+def papers(count: int) -> str:
+    return f"{count} paper" if count == 1 else f"{count} papers"
+
+
 def flag_action(name: str, description: str, verb: str, **fields):
     """An admin action that sets moderation flags on the selected papers and says how many it changed."""
 
     def action(model_admin, request, queryset):
         count = queryset.update(**fields, updated_at=timezone.now())
-        model_admin.message_user(request, f"{verb} {count} papers.", messages.SUCCESS)
+        model_admin.message_user(request, f"{verb} {papers(count)}.", messages.SUCCESS)
 
     action.__name__ = name
     return admin.action(description=description)(action)
@@ -84,8 +101,8 @@ def flag_action(name: str, description: str, verb: str, **fields):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "title", "topic_badges", "trending_date", "upvotes", "hidden", "pinned"]
-    list_display_links = ["arxiv_id", "title"]
+    list_display = ["paper", "topic_badges", "upvotes", "trending_date", "flags"]
+    list_display_links = ["paper"]
     list_filter = ["topics", SourceFilter, "trending_date", "hidden", "pinned", "primary_category"]
     search_fields = ["arxiv_id", "title", "abstract"]
     date_hierarchy = "trending_date"
@@ -105,10 +122,19 @@ class PaperAdmin(admin.ModelAdmin):
         scores = PaperTopic.objects.select_related("topic").order_by("-score")
         return super().get_queryset(request).prefetch_related(Prefetch("topic_scores", queryset=scores))
 
+    @admin.display(description="paper", ordering="title")
+    def paper(self, paper):
+        return format_html('{}<br><span class="arxiv-id">arXiv {}</span>', paper.title, paper.arxiv_id)
+
     @admin.display(description="topics")
     def topic_badges(self, paper):
         badges = ((f"score {pt.score:.2f}", pt.topic.name) for pt in paper.topic_scores.all())
         return format_html_join(" ", '<span class="topic-badge" title="{}">{}</span>', badges)
+
+    @admin.display(description="moderation")
+    def flags(self, paper):
+        flags = [name for name, on in (("hidden", paper.hidden), ("pinned", paper.pinned)) if on]
+        return format_html_join(" ", '<span class="flag flag-{}">{}</span>', ((f, f) for f in flags))
 
     @admin.display(description="links")
     def links(self, paper):
@@ -119,7 +145,7 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.action(description="Re-tag selected papers")
     def retag_selected(self, request, queryset):
         count = retag(queryset.values_list("pk", flat=True))
-        self.message_user(request, f"Re-tagged {count} papers with the current topics.", messages.SUCCESS)
+        self.message_user(request, f"Re-tagged {papers(count)} with the current topics.", messages.SUCCESS)
 
 
 class UploadForm(forms.Form):
@@ -138,11 +164,11 @@ class UploadForm(forms.Form):
 
 @admin.register(IngestionRun)
 class IngestionRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "source", "trigger", "status_badge", "created", "updated", "unchanged", "failed",
-                    "duration", "first_error"]  # fmt: skip
+    list_display = ["started_at", "source", "status_badge", "created", "updated", "unchanged", "failed", "duration",
+                    "first_error"]  # fmt: skip
     list_filter = ["status", "source", "trigger"]
     date_hierarchy = "started_at"
-    fields = ["source", "trigger", "status", "parameters", "started_at", "finished_at", "duration",
+    fields = ["source", "trigger", "status_badge", "parameters", "started_at", "finished_at", "duration",
               "created", "updated", "unchanged", "failed", "errors_in_full"]  # fmt: skip
     readonly_fields = fields
     change_list_template = "admin/papers/ingestionrun/change_list.html"

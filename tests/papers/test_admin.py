@@ -75,7 +75,7 @@ def test_it_retags_selected_papers_and_says_how_many(admin_client, default_topic
         reverse("admin:papers_paper_changelist"), {"action": "retag_selected", "_selected_action": [paper.pk]},
         follow=True,
     )  # fmt: skip
-    assert "Re-tagged 1 papers with the current topics." in said(response)
+    assert "Re-tagged 1 paper with the current topics." in said(response)
     assert "audio" in set(paper.topics.values_list("slug", flat=True))
 
 
