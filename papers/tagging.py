@@ -39,13 +39,28 @@ def keyword_pattern(keyword: str) -> str:
     return r"\b" + re.escape(keyword) + r"(?:s|es)?\b"
 
 
+@dataclass(frozen=True)
+class Keyword:
+    text: str
+    needle: str  # a plain substring every match contains: a cheap test before the regex
+    pattern: re.Pattern
+
+    @classmethod
+    def parse(cls, line: str) -> "Keyword":
+        text = line.strip().lower().removeprefix(TITLE_ONLY).strip()
+        return cls(text, text.rstrip("*"), re.compile(keyword_pattern(text)))
+
+    def found(self, text: str) -> bool:
+        return self.needle in text and self.pattern.search(text) is not None
+
+
 @dataclass
 class TopicMatcher:
     topic_id: int
     slug: str
-    keywords: list[tuple[str, re.Pattern]]
+    keywords: list[Keyword]
     categories: set[str]
-    title_keywords: list[tuple[str, re.Pattern]] = field(default_factory=list)
+    title_keywords: list[Keyword] = field(default_factory=list)
     category_prefixes: tuple[str, ...] = ()
 
     @classmethod
@@ -58,19 +73,21 @@ class TopicMatcher:
         return cls(
             topic_id=topic.pk,
             slug=topic.slug,
-            keywords=[(k, re.compile(keyword_pattern(k))) for k in everywhere],
+            keywords=[Keyword.parse(k) for k in everywhere],
             categories=exact,
             category_prefixes=prefixes,
-            title_keywords=[(k, re.compile(keyword_pattern(k))) for k in title_only],
+            title_keywords=[Keyword.parse(k) for k in title_only],
         )
 
     def covers(self, category: str) -> bool:
         return category in self.categories or category.startswith(self.category_prefixes or ("\0",))
 
     def score(self, title: str, abstract: str, ai_keywords: str, categories: list[str], primary: str) -> float:
-        title_hits = sum(1 for _, rx in self.keywords + self.title_keywords if rx.search(title))
-        abstract_hits = sum(1 for _, rx in self.keywords if rx.search(abstract))
-        ai_hits = sum(1 for _, rx in self.keywords + self.title_keywords if rx.search(ai_keywords))
+        # Inlined Keyword.found: this loop runs for every keyword of every topic of every paper.
+        every = self.keywords + self.title_keywords
+        title_hits = sum(1 for k in every if k.needle in title and k.pattern.search(title))
+        abstract_hits = sum(1 for k in self.keywords if k.needle in abstract and k.pattern.search(abstract))
+        ai_hits = sum(1 for k in every if k.needle in ai_keywords and k.pattern.search(ai_keywords))
         score = TITLE_WEIGHT * title_hits + min(AI_KEYWORD_CAP, AI_KEYWORD_WEIGHT * ai_hits)
         score += min(ABSTRACT_CAP, ABSTRACT_WEIGHT * abstract_hits)
         if primary and self.covers(primary):
@@ -80,7 +97,7 @@ class TopicMatcher:
 
     def matched(self, text: str) -> list[str]:
         """The keywords found in `text`: the reason a topic was given."""
-        return [k for k, rx in self.keywords + self.title_keywords if rx.search(text.lower())]
+        return [k.text for k in self.keywords + self.title_keywords if k.found(text.lower())]
 
 
 def matchers(topics: Iterable[Topic] | None = None) -> list[TopicMatcher]:
