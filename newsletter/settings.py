@@ -190,6 +190,21 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Paper ingestion: the only hosts fetched, and the limits of one response.
+PAPERS_HTTP_ALLOWED_HOSTS = ["huggingface.co", "export.arxiv.org", "rss.arxiv.org"]
+PAPERS_HF_URL = "https://huggingface.co"
+PAPERS_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+PAPERS_ARXIV_RSS_URL = "https://rss.arxiv.org/rss"
+PAPERS_HTTP_CONNECT_TIMEOUT = 5.0
+PAPERS_HTTP_READ_TIMEOUT = 30.0
+PAPERS_HTTP_RETRIES = 3
+PAPERS_HTTP_BACKOFF = 2.0  # seconds, doubled at each retry; a Retry-After header wins up to PAPERS_HTTP_MAX_WAIT
+PAPERS_HTTP_MAX_WAIT = 60.0
+PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+PAPERS_HF_PAGE_SIZE = 100
+PAPERS_ARXIV_IDS_PER_REQUEST = 50
+PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
+
 # HTTPS follows SITE_URL: on for an https deployment, off for a plain-http local run.
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS

@@ -1,0 +1,1 @@
+"""One module per source; each turns one response into `PaperRecord`s (see papers/records.py)."""

@@ -1,0 +1,100 @@
+"""Fetching from the sources: a fixed allow-list of hosts, timeouts, a size cap, retries that honour Retry-After.
+
+Admins never type URLs the server then fetches: every URL is built from settings, and a redirect to
+any host outside the allow-list is refused rather than followed.
+"""
+
+import email.utils
+import logging
+import time
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Paperboy/0.1 (self-hosted ML paper newsletter; +https://github.com/paperboy)"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_REDIRECTS = 3
+
+
+class FetchError(Exception):
+    """The response could not be fetched; the message is one line fit for an IngestionRun."""
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or parts.hostname not in settings.PAPERS_HTTP_ALLOWED_HOSTS:
+        raise FetchError(f"refused to fetch {url}: host {parts.hostname!r} is not on the allow-list")
+    return url
+
+
+def retry_wait(response: httpx.Response, attempt: int) -> float:
+    """Seconds to wait before the next attempt: Retry-After when given, else exponential backoff."""
+    backoff = settings.PAPERS_HTTP_BACKOFF * 2**attempt
+    header = response.headers.get("Retry-After", "").strip()
+    if header.isdigit():
+        wait = float(header)
+    elif header:
+        try:
+            wait = (email.utils.parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            wait = backoff
+    else:
+        wait = backoff
+    return max(0.0, min(wait, settings.PAPERS_HTTP_MAX_WAIT))
+
+
+def _read_capped(response: httpx.Response, url: str) -> bytes:
+    limit = settings.PAPERS_MAX_RESPONSE_BYTES
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchError(f"{url} answered {int(declared) / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise FetchError(f"{url} sent more than {limit / 1e6:.1f} MB; download aborted")
+    return bytes(body)
+
+
+def client() -> httpx.Client:
+    timeout = httpx.Timeout(
+        settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT
+    )
+    return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
+def fetch(url: str, params: dict | None = None, accept_status: tuple[int, ...] = ()) -> bytes:
+    """GET `url` and return its body; FetchError with a one-line reason when that is not possible.
+
+    `accept_status` lists error statuses whose body is still wanted (arXiv explains a bad query in a
+    400 response's Atom feed).
+    """
+    check_url(url)
+    retries = settings.PAPERS_HTTP_RETRIES
+    with client() as http:
+        attempt = redirects = 0
+        while True:
+            try:
+                with http.stream("GET", url, params=params) as response:
+                    if response.is_redirect and redirects < MAX_REDIRECTS:
+                        url = check_url(urljoin(str(response.url), response.headers["Location"]))
+                        params, redirects = None, redirects + 1
+                        continue
+                    if response.status_code in RETRY_STATUSES and attempt < retries:
+                        wait = retry_wait(response, attempt)
+                        log.info("HTTP %s from %s; retrying in %.1fs", response.status_code, url, wait)
+                        attempt += 1
+                        time.sleep(wait)
+                        continue
+                    if response.is_success or response.status_code in accept_status:
+                        return _read_capped(response, url)
+                    tries = f" after {attempt + 1} attempts" if attempt else ""
+                    raise FetchError(f"{url} answered HTTP {response.status_code}{tries}")
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"timed out fetching {url} ({type(exc).__name__})") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"could not fetch {url}: {type(exc).__name__}: {exc}") from None
