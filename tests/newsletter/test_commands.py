@@ -35,7 +35,7 @@ def test_preview_digest_prints_the_digest_without_recording_it(capsys):
     make_subscriber("ada@example.com", topics=["llm"])
     call_command("preview_digest", "ADA@example.com", "--now", "2026-11-30T08:00:00")
     out = capsys.readouterr().out
-    assert "Sparse attention for all" in out and "Matches your topic: Llm" in out
+    assert "Sparse attention for all" in out and "Matches your topic: Language models" in out
     assert out.strip().splitlines()[-1].startswith("papers=1 new=1 html_bytes=")
     call_command("preview_digest", "ada@example.com", "--now", "2026-11-30T08:00:00", "--html")
     assert '<a href="https://huggingface.co/papers/' in capsys.readouterr().out

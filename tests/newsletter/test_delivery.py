@@ -141,7 +141,7 @@ def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(sm
     delivery.send_batch([make_delivery(reader, "2026-11-30").id], NOW)
     message = smtp_server.messages[0].message
     for body in (message.get_body(("html",)).get_content(), message.get_body(("plain",)).get_content()):
-        assert "subscribed to the weekday Paperboy digest for Llm" in body
+        assert "subscribed to the weekday Paperboy digest for Language models" in body
         assert "/preferences/" in body and "/unsubscribe/" in body and "/digests/" in body
         assert "1 Example Street" in body
         assert "4 papers picked for you from 4 new today" in body

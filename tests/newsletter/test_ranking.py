@@ -87,7 +87,7 @@ def test_it_puts_pinned_papers_first_for_readers_of_their_topic():
     reader = make_subscriber(topics=["llm"], paper_count=3)
     items = picks(reader)
     assert items[0].paper_id == pinned.id
-    assert items[0].reason.startswith("Editor's pick for Llm")
+    assert items[0].reason.startswith("Editor's pick for Language models")
 
 
 def test_it_explains_each_pick():

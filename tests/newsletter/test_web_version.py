@@ -23,7 +23,7 @@ def test_the_web_version_shows_the_papers_that_were_sent(client, smtp_server):
     response = client.get(web_url)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "&lt;i&gt;Tiny&lt;/i&gt; transformers" in page and "Matches your topic: Llm" in page
+    assert "&lt;i&gt;Tiny&lt;/i&gt; transformers" in page and "Matches your topic: Language models" in page
     assert "1 paper picked for you from 1 new this week" in page
 
 

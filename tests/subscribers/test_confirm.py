@@ -39,7 +39,7 @@ def test_it_shows_one_confirm_button_on_get_and_changes_nothing(client, pending)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("<button") == 1 and '<form method="post">' in html and ">Confirm</button>" in html
-    assert "ada@example.com" in consent_shown(html) and "Computer vision, Language models" in consent_shown(html)
+    assert "ada@example.com" in consent_shown(html) and "Language models, Computer vision" in consent_shown(html)
     assert snapshot(pending) == before
 
 
