@@ -1,0 +1,409 @@
+"""Every figure on the admin dashboard, computed in one place: one function per figure, aggregates in the database.
+
+The number of queries is fixed: no function loops over rows of a table that grows with
+subscribers or papers (the Python loops below run over days, weeks, topics or topic sets).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from newsletter import health
+from newsletter.models import Delivery
+from papers.models import IngestionRun, Paper, PaperTopic, Topic
+from subscribers.models import Subscriber, SubscriberTopic
+
+# Beat ingests several times a day: a source silent for longer than this is shown in red.
+DEFAULT_INGESTION_MAX_AGE_HOURS = 12
+# Pinging workers blocks the page for this long when none answers.
+DEFAULT_WORKER_PING_TIMEOUT = 0.5
+
+Status = Subscriber.Status
+SUPPRESSED = [Status.BOUNCED, Status.COMPLAINED]
+# The statuses a subscriber leaves "active" for; updated_at dates that change for paused and suppressed ones.
+LEFT = [Status.UNSUBSCRIBED, Status.PAUSED, *SUPPRESSED]
+WAITING = [Delivery.Status.CLAIMED, Delivery.Status.QUEUED, Delivery.Status.RETRY]
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of the ISO week holding `now`, in the current time zone."""
+    local = timezone.localtime(now)
+    monday = local.date() - timedelta(days=local.weekday())
+    return timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def current_periods(now: datetime) -> list[str]:
+    """The delivery periods running now: this ISO week (weekly digests) and today (daily ones)."""
+    local = timezone.localtime(now)
+    year, week, _ = local.isocalendar()
+    return [f"{year}-W{week:02d}", local.date().isoformat()]
+
+
+# Health at a glance
+
+
+@dataclass
+class SourceHealth:
+    source: str
+    label: str
+    last_success: datetime | None
+    age: timedelta | None
+    stale: bool
+
+
+def last_ingestions(now: datetime) -> list[SourceHealth]:
+    """The last successful run of each source and its age; stale when older than INGESTION_MAX_AGE_HOURS."""
+    max_age = timedelta(hours=getattr(settings, "INGESTION_MAX_AGE_HOURS", DEFAULT_INGESTION_MAX_AGE_HOURS))
+    last = dict(
+        IngestionRun.objects.filter(status__in=[IngestionRun.Status.SUCCEEDED, IngestionRun.Status.PARTIAL])
+        .values("source")
+        .annotate(last=Max(Coalesce("finished_at", "started_at")))
+        .values_list("source", "last")
+    )
+    sources = []
+    for source, label in IngestionRun.Source.choices:
+        when = last.get(source)
+        age = now - when if when else None
+        sources.append(SourceHealth(source, label, when, age, stale=age is None or age > max_age))
+    return sources
+
+
+def failed_runs_last_7_days(now: datetime) -> int:
+    return IngestionRun.objects.filter(
+        status=IngestionRun.Status.FAILED, started_at__gte=now - timedelta(days=7)
+    ).count()
+
+
+def broker_reachable() -> bool:
+    return health.broker_ok()
+
+
+def workers_answering(broker_up: bool) -> int:
+    """How many Celery workers answer a ping within WORKER_PING_TIMEOUT seconds (0 when the broker is down)."""
+    if not broker_up:
+        return 0
+    from newsletter.celery import app
+
+    timeout = getattr(settings, "WORKER_PING_TIMEOUT", DEFAULT_WORKER_PING_TIMEOUT)
+    try:
+        return len(app.control.ping(timeout=timeout) or [])
+    except Exception:  # a broker that drops the connection mid-ping means no worker we can reach
+        return 0
+
+
+def deliveries_this_period(now: datetime) -> dict[str, int]:
+    """Deliveries of the current week and day: waiting (claimed, queued or retrying), sent, failed."""
+    counts = Delivery.objects.filter(period__in=current_periods(now)).aggregate(
+        waiting=Count("id", filter=Q(status__in=WAITING)),
+        sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+        failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+        skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
+    )
+    return counts
+
+
+def subscribers_by_status() -> dict[str, int]:
+    """Subscribers now, per status (every status present, zero when none)."""
+    counts = dict(Subscriber.objects.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in Status.values}
+
+
+def suppressed_addresses() -> int:
+    """Addresses we no longer send to because they bounced or complained."""
+    return Subscriber.objects.filter(status__in=SUPPRESSED).count()
+
+
+# Charts
+
+SERIES_STATES = ["active", "pending", "paused", "unsubscribed", "suppressed"]
+
+
+@dataclass
+class WeeklySubscribers:
+    weeks: list[date]  # the Monday of each week, oldest first
+    counts: dict[str, list[int]]  # state -> one count per week, at the end of that week (now for this one)
+
+
+def subscribers_by_week(now: datetime, weeks: int = 12) -> WeeklySubscribers:
+    """How many subscribers were in each state at the end of each of the last `weeks` weeks.
+
+    Derived from timestamps in one aggregate query: created_at, confirmed_at (else created_at for
+    subscribers who are past pending), unsubscribed_at, and updated_at for paused and suppressed ones.
+    """
+    this_monday = week_start(now)
+    mondays = [this_monday - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    ends = [monday + timedelta(weeks=1) for monday in mondays[:-1]] + [now + timedelta(microseconds=1)]
+    active_from = Case(
+        When(confirmed_at__isnull=False, then=F("confirmed_at")),
+        When(status__in=[Status.ACTIVE, Status.PAUSED, *SUPPRESSED], then=F("created_at")),
+    )
+    left_at = Case(
+        When(status=Status.UNSUBSCRIBED, then=Coalesce("unsubscribed_at", "updated_at")),
+        When(status__in=LEFT, then=F("updated_at")),
+    )
+    aggregates = {}
+    for i, end in enumerate(ends):
+        exists = Q(created_at__lt=end)
+        stayed = Q(left_at__isnull=True) | Q(left_at__gte=end)
+        left = Q(left_at__lt=end)
+        aggregates[f"active_{i}"] = Count("id", filter=exists & stayed & Q(active_from__lt=end))
+        aggregates[f"pending_{i}"] = Count(
+            "id", filter=exists & stayed & (Q(active_from__isnull=True) | Q(active_from__gte=end))
+        )
+        aggregates[f"paused_{i}"] = Count("id", filter=exists & left & Q(status=Status.PAUSED))
+        aggregates[f"unsubscribed_{i}"] = Count("id", filter=exists & left & Q(status=Status.UNSUBSCRIBED))
+        aggregates[f"suppressed_{i}"] = Count("id", filter=exists & left & Q(status__in=SUPPRESSED))
+    row = Subscriber.objects.annotate(active_from=active_from, left_at=left_at).aggregate(**aggregates)
+    counts = {state: [row[f"{state}_{i}"] for i in range(weeks)] for state in SERIES_STATES}
+    return WeeklySubscribers([monday.date() for monday in mondays], counts)
+
+
+def last_days(now: datetime, days: int) -> list[date]:
+    today = timezone.localdate(now)
+    return [today - timedelta(days=i) for i in range(days - 1, -1, -1)]
+
+
+def papers_ingested_per_day(now: datetime, days: int = 14) -> tuple[list[date], list[int]]:
+    """Papers first stored on each of the last `days` days (created_at)."""
+    span = last_days(now, days)
+    counts = dict(
+        Paper.objects.filter(created_at__gte=day_start(span[0]))
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return span, [counts.get(day, 0) for day in span]
+
+
+def deliveries_per_day(now: datetime, days: int = 14) -> tuple[list[date], list[int], list[int]]:
+    """Digests sent (by sent_at) and failed (by the time they were marked failed) on each of the last `days` days."""
+    span = last_days(now, days)
+    start = day_start(span[0])
+    rows = (
+        Delivery.objects.filter(
+            Q(status=Delivery.Status.SENT, sent_at__gte=start) | Q(status=Delivery.Status.FAILED, updated_at__gte=start)
+        )
+        .annotate(day=TruncDate(Case(When(status=Delivery.Status.SENT, then=F("sent_at")), default=F("updated_at"))))
+        .values("day", "status")
+        .annotate(n=Count("id"))
+        .values_list("day", "status", "n")
+    )
+    counts = {(day, status): n for day, status, n in rows}
+    sent = [counts.get((day, Delivery.Status.SENT), 0) for day in span]
+    failed = [counts.get((day, Delivery.Status.FAILED), 0) for day in span]
+    return span, sent, failed
+
+
+def followers_per_topic() -> list[tuple[Topic, int]]:
+    """Active subscribers following each topic, most followed first."""
+    topics = Topic.objects.annotate(
+        followers=Count("subscriber_weights", filter=Q(subscriber_weights__subscriber__status=Status.ACTIVE))
+    ).order_by("-followers", "position", "name")
+    return [(topic, topic.followers) for topic in topics]
+
+
+@dataclass
+class TopicCoverage:
+    topic: Topic
+    papers: int  # candidate papers this week tagged with the topic
+    short: int  # active followers who would get fewer papers than they asked for
+
+
+@dataclass
+class Coverage:
+    active: int
+    short: int
+    papers: int  # candidate papers this week, tagged or not
+    topics: list[TopicCoverage]
+
+
+MASK_BITS = 62  # topics per bigint mask column
+
+
+def topic_coverage(now: datetime) -> Coverage:
+    """How many active subscribers would get fewer papers this week than their paper_count.
+
+    A subscriber's candidates are this week's visible papers tagged with any of their topics
+    (all of this week's papers when they follow none). Subscribers are grouped in the database
+    by (topic set, paper_count), the topic set being a bit mask, so Python only walks the groups.
+    """
+    monday = week_start(now).date()
+    week = (monday, monday + timedelta(days=6))
+    topics = list(Topic.objects.order_by("id"))
+    chunks = [topics[i : i + MASK_BITS] for i in range(0, len(topics), MASK_BITS)]
+
+    def mask(chunk: list[Topic]) -> Subquery:
+        bits = Sum(Case(*[When(topic_id=t.id, then=Value(1 << n)) for n, t in enumerate(chunk)], default=Value(0)))
+        return Subquery(
+            SubscriberTopic.objects.filter(subscriber=OuterRef("pk")).values("subscriber").annotate(m=bits).values("m")
+        )
+
+    masks = {f"mask{i}": mask(chunk) for i, chunk in enumerate(chunks)}
+    groups = (
+        Subscriber.objects.filter(status=Status.ACTIVE)
+        .annotate(**masks)
+        .values("paper_count", *masks)
+        .annotate(n=Count("id"))
+        .values_list("paper_count", "n", *masks)
+    )
+    candidates = Paper.objects.visible().filter(trending_date__range=week)
+    week_papers = candidates.count()
+    # One bit per candidate paper, one integer per topic: the union of a topic set is an OR.
+    index: dict[int, int] = {}
+    papers_of: dict[int, int] = {}
+    for paper_id, topic_id in PaperTopic.objects.filter(paper__in=candidates).values_list("paper_id", "topic_id"):
+        bit = 1 << index.setdefault(paper_id, len(index))
+        papers_of[topic_id] = papers_of.get(topic_id, 0) | bit
+
+    short_of: dict[int, int] = {}
+    active = short = 0
+    unions: dict[tuple, int] = {}
+    for paper_count, n, *chunk_masks in groups:
+        active += n
+        followed = [
+            t.id for chunk, m in zip(chunks, chunk_masks, strict=True) for b, t in enumerate(chunk) if (m or 0) >> b & 1
+        ]
+        key = tuple(followed)
+        if key not in unions:
+            union = 0
+            for topic_id in followed:
+                union |= papers_of.get(topic_id, 0)
+            unions[key] = union.bit_count() if followed else week_papers
+        if unions[key] < paper_count:
+            short += n
+            for topic_id in followed:
+                short_of[topic_id] = short_of.get(topic_id, 0) + n
+    per_topic = [
+        TopicCoverage(t, papers_of.get(t.id, 0).bit_count(), short_of.get(t.id, 0))
+        for t in sorted(topics, key=lambda t: (t.position, t.name))
+        if t.active
+    ]
+    return Coverage(active, short, week_papers, per_topic)
+
+
+# Tables
+
+
+def top_papers_this_week(now: datetime, limit: int = 10) -> list[Paper]:
+    """The most upvoted visible papers trending this week, each with `topic_list` (best score first)."""
+    monday = week_start(now).date()
+    papers = list(
+        Paper.objects.visible()
+        .filter(trending_date__range=(monday, monday + timedelta(days=6)))
+        .order_by("-upvotes", "-trending_date", "id")
+        .prefetch_related(
+            Prefetch("topic_scores", queryset=PaperTopic.objects.select_related("topic").order_by("-score"))
+        )[:limit]
+    )
+    for paper in papers:
+        paper.topic_list = [score.topic for score in paper.topic_scores.all()]
+    return papers
+
+
+def recent_runs(limit: int = 10) -> list[IngestionRun]:
+    return list(IngestionRun.objects.order_by("-started_at")[:limit])
+
+
+def recent_failed_deliveries(limit: int = 10) -> list[Delivery]:
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.FAILED)
+        .select_related("subscriber")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+# Schedules
+
+
+@dataclass
+class Schedule:
+    task: PeriodicTask
+    when: str  # "every 5 minutes", "At 07:00, only on Monday"
+    next_run: datetime | None
+    summary: str  # "every 5 minutes, next at 14:35 UTC"
+
+
+def _when(task: PeriodicTask) -> str:
+    if task.interval_id:
+        return str(task.interval)
+    if task.crontab_id:
+        text = task.crontab.human_readable
+        zone = str(task.crontab.timezone)
+        return text[:1].lower() + text[1:] + ("" if zone == "UTC" else f" ({zone})")
+    if task.clocked_id:
+        return "once"
+    if task.solar_id:
+        return str(task.solar)
+    return "no schedule"
+
+
+def _at(moment: datetime, now: datetime) -> str:
+    local = timezone.localtime(moment)
+    zone = local.tzname()
+    if local.date() == timezone.localdate(now):
+        return f"{local:%H:%M} {zone}"
+    if local.date() - timezone.localdate(now) < timedelta(days=7):
+        return f"{local:%a %H:%M} {zone}"
+    return f"{local:%a %-d %b %H:%M} {zone}"
+
+
+def schedules(now: datetime) -> list[Schedule]:
+    """Every beat schedule with a plain-language summary of when it runs next."""
+    result = []
+    tasks = PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked").order_by("name")
+    for task in tasks:
+        when = _when(task)
+        next_run = None
+        if not task.enabled:
+            summary = f"{when}; disabled"
+        elif task.one_off and task.total_run_count:
+            summary = f"{when}; already ran"
+        else:
+            try:
+                next_run = now + max(task.schedule.remaining_estimate(task.last_run_at or now), timedelta(0))
+            except Exception:  # a schedule celery cannot evaluate (bad solar coordinates, say)
+                next_run = None
+            if next_run is None:
+                summary = f"{when}; next run unknown"
+            elif next_run <= now:
+                summary = f"{when}, due now"
+            else:
+                summary = f"{when}, next at {_at(next_run, now)}"
+        result.append(Schedule(task, when, next_run, summary))
+    return result
+
+
+def build(now: datetime | None = None) -> dict:
+    """Every figure of the dashboard, computed once per page."""
+    now = now or timezone.now()
+    broker_up = broker_reachable()
+    return {
+        "now": now,
+        "periods": current_periods(now),
+        "last_ingestions": last_ingestions(now),
+        "failed_runs_7d": failed_runs_last_7_days(now),
+        "broker_ok": broker_up,
+        "workers": workers_answering(broker_up),
+        "deliveries_now": deliveries_this_period(now),
+        "subscribers": subscribers_by_status(),
+        "suppressed": suppressed_addresses(),
+        "subscribers_by_week": subscribers_by_week(now),
+        "papers_per_day": papers_ingested_per_day(now),
+        "deliveries_per_day": deliveries_per_day(now),
+        "followers": followers_per_topic(),
+        "coverage": topic_coverage(now),
+        "top_papers": top_papers_this_week(now),
+        "recent_runs": recent_runs(),
+        "failed_deliveries": recent_failed_deliveries(),
+        "schedules": schedules(now),
+    }
