@@ -52,7 +52,8 @@ def chart_svgs(figures: dict) -> dict:
             [f"{monday:%-d %b}" for monday in weekly.weeks],
             [Series(STATE_NAMES[state], f"s-{state}", weekly.counts[state]) for state in dashboard.SERIES_STATES],
             title="Subscribers by status at the end of each week",
-            y_label="subscribers (week starting)",
+            y_label="subscribers",
+            x_label="week starting",
             stacked=True,
         ),
         "papers": charts.columns(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 640
+WIDTH = 560
 FONT = 11  # px, in viewBox units
 CHAR = 6.2  # average width of one character at FONT, for fitting labels
 
@@ -77,9 +77,11 @@ def _svg(height: float, title: str, parts: list[str]) -> SafeString:
     return mark_safe(head + "".join(parts) + "</svg>")  # noqa: S308 every part was escaped by format_html
 
 
-def columns(labels: list[str], series: list[Series], *, title: str, y_label: str, stacked: bool = False) -> SafeString:
+def columns(
+    labels: list[str], series: list[Series], *, title: str, y_label: str, x_label: str = "", stacked: bool = False
+) -> SafeString:
     """Vertical bars, one slot per label: grouped side by side, or stacked with each segment's value inside."""
-    top, bottom, left, right = 40, 34, 48, 8
+    top, bottom, left, right = 40, 38 if x_label else 24, 48, 8
     plot_h = 180
     height = top + plot_h + bottom
     plot_w = WIDTH - left - right
@@ -91,15 +93,17 @@ def columns(labels: list[str], series: list[Series], *, title: str, y_label: str
 
     parts = _legend(series, 14)
     parts.append(_text(4, top - 10, y_label, "axis-title", anchor="start"))
-    for tick in (0, peak // 2, peak) if peak > 1 else (0, peak):
+    for tick in (0, peak // 2, peak) if peak % 2 == 0 else (0, peak):
         y = base - tick * scale
         parts.append(format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/>', left, WIDTH - right, y, y))
         parts.append(_text(left - 6, y + 4, number(tick), "tick", anchor="end"))
 
-    every = max(1, math.ceil(len(labels) * 46 / plot_w))  # skip x labels that would overlap
+    every = max(1, math.ceil(len(labels) * 46 / plot_w))  # skip x labels that would overlap, keeping the last
+    if x_label:
+        parts.append(_text(left + plot_w / 2, height - 4, x_label, "axis-title"))
     for i, label in enumerate(labels):
         x0 = left + i * slot
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:
             parts.append(_text(x0 + slot / 2, base + 16, label, "tick"))
         if stacked:
             y = base
@@ -128,13 +132,14 @@ def bars(labels: list[str], series: list[Series], *, title: str, notes: list[str
     label_w = 200
     note_w = 150 if notes else 0
     row = 16 * len(series) + 8
-    top = 26
+    legend = len(series) > 1 or bool(notes)
+    top = 26 if legend else 6
     height = top + row * len(labels) + 6
     plot_w = WIDTH - label_w - note_w - 48
     peak = nice_max(max([v for s in series for v in s.values] or [0]))
     scale = plot_w / peak
 
-    parts = _legend(series, 14) if len(series) > 1 or notes else []
+    parts = _legend(series, 14) if legend else []
     for i, label in enumerate(labels):
         y0 = top + i * row
         short = label if len(label) * CHAR <= label_w - 8 else label[: int((label_w - 8) / CHAR) - 1] + "…"

@@ -7,6 +7,7 @@ subscribers or papers (the Python loops below run over days, weeks, topics or to
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from cron_descriptor import Options, get_description
 from django.conf import settings
 from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
@@ -57,23 +58,27 @@ class SourceHealth:
     label: str
     last_success: datetime | None
     age: timedelta | None
-    stale: bool
+    stale: bool  # it ran, and has not succeeded for longer than INGESTION_MAX_AGE_HOURS
+    used: bool  # it ran at least once, successfully or not
 
 
 def last_ingestions(now: datetime) -> list[SourceHealth]:
     """The last successful run of each source and its age; stale when older than INGESTION_MAX_AGE_HOURS."""
     max_age = timedelta(hours=getattr(settings, "INGESTION_MAX_AGE_HOURS", DEFAULT_INGESTION_MAX_AGE_HOURS))
-    last = dict(
-        IngestionRun.objects.filter(status__in=[IngestionRun.Status.SUCCEEDED, IngestionRun.Status.PARTIAL])
-        .values("source")
-        .annotate(last=Max(Coalesce("finished_at", "started_at")))
-        .values_list("source", "last")
-    )
+    succeeded = Q(status__in=[IngestionRun.Status.SUCCEEDED, IngestionRun.Status.PARTIAL])
+    rows = {
+        row["source"]: row
+        for row in IngestionRun.objects.values("source").annotate(
+            last=Max(Coalesce("finished_at", "started_at"), filter=succeeded), runs=Count("id")
+        )
+    }
     sources = []
     for source, label in IngestionRun.Source.choices:
-        when = last.get(source)
-        age = now - when if when else None
-        sources.append(SourceHealth(source, label, when, age, stale=age is None or age > max_age))
+        row = rows.get(source, {"last": None, "runs": 0})
+        age = now - row["last"] if row["last"] else None
+        used = row["runs"] > 0
+        stale = used and (age is None or age > max_age)
+        sources.append(SourceHealth(source, label, row["last"], age, stale, used))
     return sources
 
 
@@ -324,11 +329,14 @@ def recent_failed_deliveries(limit: int = 10) -> list[Delivery]:
 
 # Schedules
 
+CRON_OPTIONS = Options()
+CRON_OPTIONS.use_24hour_time_format = True
+
 
 @dataclass
 class Schedule:
     task: PeriodicTask
-    when: str  # "every 5 minutes", "At 07:00, only on Monday"
+    when: str  # "every 5 minutes", "at 07:00, only on Monday"
     next_run: datetime | None
     summary: str  # "every 5 minutes, next at 14:35 UTC"
 
@@ -337,8 +345,13 @@ def _when(task: PeriodicTask) -> str:
     if task.interval_id:
         return str(task.interval)
     if task.crontab_id:
-        text = task.crontab.human_readable
-        zone = str(task.crontab.timezone)
+        cron = task.crontab
+        expression = f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
+        try:
+            text = get_description(expression, CRON_OPTIONS)
+        except Exception:  # an expression cron-descriptor cannot phrase: show it as written
+            text = f"cron {expression}"
+        zone = str(cron.timezone)
         return text[:1].lower() + text[1:] + ("" if zone == "UTC" else f" ({zone})")
     if task.clocked_id:
         return "once"

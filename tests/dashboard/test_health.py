@@ -42,8 +42,15 @@ def test_it_shows_the_age_of_the_last_successful_run_per_source_in_red_when_stal
     stale = page.select_one('[data-figure="ingestion-arxiv"]')
     assert "2 d 4 h ago" in stale.get_text() and "bad" in stale["class"]
     assert "older than expected" in stale.get_text()
-    never = page.select_one('[data-figure="ingestion-hf-page"]')
-    assert "never" in never.get_text() and "bad" in never["class"]
+    unused = page.select_one('[data-figure="ingestion-hf-page"]')
+    assert "not run yet" in unused.get_text() and "idle" in unused["class"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_shows_a_source_whose_every_run_failed_in_red(admin_client):
+    run("hf-page", status=IngestionRun.Status.FAILED, at=NOW - timedelta(minutes=5))
+    tile = open_dashboard(admin_client).select_one('[data-figure="ingestion-hf-page"]')
+    assert "every run failed" in tile.get_text() and "bad" in tile["class"]
 
 
 @time_machine.travel(NOW, tick=False)
