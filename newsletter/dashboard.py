@@ -4,12 +4,14 @@ The number of queries is fixed: no function loops over rows of a table that grow
 subscribers or papers (the Python loops below run over days, weeks, topics or topic sets).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from cron_descriptor import Options, get_description
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Max, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -141,34 +143,52 @@ class WeeklySubscribers:
 def subscribers_by_week(now: datetime, weeks: int = 12) -> WeeklySubscribers:
     """How many subscribers were in each state at the end of each of the last `weeks` weeks.
 
-    Derived from timestamps in one aggregate query: created_at, confirmed_at (else created_at for
-    subscribers who are past pending), unsubscribed_at, and updated_at for paused and suppressed ones.
+    Derived from timestamps: created_at, confirmed_at (else created_at for subscribers who are past
+    pending), unsubscribed_at, and updated_at for paused and suppressed ones. One query groups the
+    subscribers by status and by the week of each of those moments (earlier weeks folded into one),
+    so Python sums at most a few thousand groups whatever the number of subscribers.
     """
     this_monday = week_start(now)
     mondays = [this_monday - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
-    ends = [monday + timedelta(weeks=1) for monday in mondays[:-1]] + [now + timedelta(microseconds=1)]
-    active_from = Case(
-        When(confirmed_at__isnull=False, then=F("confirmed_at")),
-        When(status__in=[Status.ACTIVE, Status.PAUSED, *SUPPRESSED], then=F("created_at")),
-    )
-    left_at = Case(
-        When(status=Status.UNSUBSCRIBED, then=Coalesce("unsubscribed_at", "updated_at")),
-        When(status__in=LEFT, then=F("updated_at")),
-    )
-    aggregates = {}
-    for i, end in enumerate(ends):
-        exists = Q(created_at__lt=end)
-        stayed = Q(left_at__isnull=True) | Q(left_at__gte=end)
-        left = Q(left_at__lt=end)
-        aggregates[f"active_{i}"] = Count("id", filter=exists & stayed & Q(active_from__lt=end))
-        aggregates[f"pending_{i}"] = Count(
-            "id", filter=exists & stayed & (Q(active_from__isnull=True) | Q(active_from__gte=end))
+    ends = [*mondays[1:], now + timedelta(microseconds=1)]
+
+    def week_of(field: str) -> Case:
+        # -1 before the first week, then 0..weeks-1; NULL when the moment has not happened (yet).
+        return Case(
+            When(**{f"{field}__lt": mondays[0]}, then=Value(-1)),
+            *[When(**{f"{field}__lt": end}, then=Value(i)) for i, end in enumerate(ends)],
+            output_field=IntegerField(),
         )
-        aggregates[f"paused_{i}"] = Count("id", filter=exists & left & Q(status=Status.PAUSED))
-        aggregates[f"unsubscribed_{i}"] = Count("id", filter=exists & left & Q(status=Status.UNSUBSCRIBED))
-        aggregates[f"suppressed_{i}"] = Count("id", filter=exists & left & Q(status__in=SUPPRESSED))
-    row = Subscriber.objects.annotate(active_from=active_from, left_at=left_at).aggregate(**aggregates)
-    counts = {state: [row[f"{state}_{i}"] for i in range(weeks)] for state in SERIES_STATES}
+
+    groups = (
+        Subscriber.objects.annotate(
+            active_from=Case(
+                When(confirmed_at__isnull=False, then=F("confirmed_at")),
+                When(status__in=[Status.ACTIVE, Status.PAUSED, *SUPPRESSED], then=F("created_at")),
+            ),
+            left_at=Case(
+                When(status=Status.UNSUBSCRIBED, then=Coalesce("unsubscribed_at", "updated_at")),
+                When(status__in=LEFT, then=F("updated_at")),
+            ),
+        )
+        .annotate(joined=week_of("created_at"), activated=week_of("active_from"), left=week_of("left_at"))
+        .values("status", "joined", "activated", "left")
+        .annotate(n=Count("id"))
+        .values_list("status", "joined", "activated", "left", "n")
+    )
+    counts = {state: [0] * weeks for state in SERIES_STATES}
+    for status, joined, activated, left, n in groups:
+        if joined is None:
+            continue
+        left_state = "suppressed" if status in SUPPRESSED else status
+        for week in range(max(joined, 0), weeks):
+            if left is not None and left <= week:
+                state = left_state
+            elif activated is not None and activated <= week:
+                state = "active"
+            else:
+                state = "pending"
+            counts[state][week] += n
     return WeeklySubscribers([monday.date() for monday in mondays], counts)
 
 
@@ -235,6 +255,28 @@ class Coverage:
 MASK_BITS = 62  # topics per bigint mask column
 
 
+def _active_topic_sets(chunks: list[list[Topic]]) -> list[tuple]:
+    """Active subscribers grouped by (paper_count, topic set): rows of (paper_count, n, mask0, mask1, ...).
+
+    The topic set is one bit per topic, `chunks` giving the topics of each mask column. The ORM cannot
+    group the rows of a grouped query, so the outer query is SQL around the ORM's inner one.
+    """
+    masks = {
+        f"mask{i}": Sum(Case(*[When(topic_id=t.id, then=Value(1 << n)) for n, t in enumerate(chunk)], default=0))
+        for i, chunk in enumerate(chunks)
+    }
+    inner, params = SubscriberTopic.objects.values("subscriber_id").annotate(**masks).order_by().query.sql_with_params()
+    columns = "".join(f", m.mask{i}" for i in range(len(chunks)))
+    # Only our own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"SELECT s.paper_count, COUNT(*){columns} FROM {Subscriber._meta.db_table} s "  # noqa: S608
+        f"LEFT JOIN ({inner}) m ON m.subscriber_id = s.id WHERE s.status = %s GROUP BY s.paper_count{columns}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, Status.ACTIVE])
+        return cursor.fetchall()
+
+
 def topic_coverage(now: datetime) -> Coverage:
     """How many active subscribers would get fewer papers this week than their paper_count.
 
@@ -247,20 +289,7 @@ def topic_coverage(now: datetime) -> Coverage:
     topics = list(Topic.objects.order_by("id"))
     chunks = [topics[i : i + MASK_BITS] for i in range(0, len(topics), MASK_BITS)]
 
-    def mask(chunk: list[Topic]) -> Subquery:
-        bits = Sum(Case(*[When(topic_id=t.id, then=Value(1 << n)) for n, t in enumerate(chunk)], default=Value(0)))
-        return Subquery(
-            SubscriberTopic.objects.filter(subscriber=OuterRef("pk")).values("subscriber").annotate(m=bits).values("m")
-        )
-
-    masks = {f"mask{i}": mask(chunk) for i, chunk in enumerate(chunks)}
-    groups = (
-        Subscriber.objects.filter(status=Status.ACTIVE)
-        .annotate(**masks)
-        .values("paper_count", *masks)
-        .annotate(n=Count("id"))
-        .values_list("paper_count", "n", *masks)
-    )
+    groups = _active_topic_sets(chunks)
     candidates = Paper.objects.visible().filter(trending_date__range=week)
     week_papers = candidates.count()
     # One bit per candidate paper, one integer per topic: the union of a topic set is an OR.
@@ -272,19 +301,20 @@ def topic_coverage(now: datetime) -> Coverage:
 
     short_of: dict[int, int] = {}
     active = short = 0
-    unions: dict[tuple, int] = {}
+    topic_sets: dict[tuple, tuple[list[int], int]] = {}  # masks -> (topic ids, candidate papers)
     for paper_count, n, *chunk_masks in groups:
-        active += n
-        followed = [
-            t.id for chunk, m in zip(chunks, chunk_masks, strict=True) for b, t in enumerate(chunk) if (m or 0) >> b & 1
-        ]
-        key = tuple(followed)
-        if key not in unions:
+        key = tuple(chunk_masks)
+        if key not in topic_sets:
+            followed = [
+                t.id for chunk, m in zip(chunks, key, strict=True) for b, t in enumerate(chunk) if int(m or 0) >> b & 1
+            ]
             union = 0
             for topic_id in followed:
                 union |= papers_of.get(topic_id, 0)
-            unions[key] = union.bit_count() if followed else week_papers
-        if unions[key] < paper_count:
+            topic_sets[key] = (followed, union.bit_count() if followed else week_papers)
+        followed, available = topic_sets[key]
+        active += n
+        if available < paper_count:
             short += n
             for topic_id in followed:
                 short_of[topic_id] = short_of.get(topic_id, 0) + n
@@ -396,27 +426,35 @@ def schedules(now: datetime) -> list[Schedule]:
     return result
 
 
+def network_health() -> tuple[bool, int]:
+    """(broker reachable, workers answering): the two checks that wait on the network, not the database."""
+    broker_up = broker_reachable()
+    return broker_up, workers_answering(broker_up)
+
+
 def build(now: datetime | None = None) -> dict:
     """Every figure of the dashboard, computed once per page."""
     now = now or timezone.now()
-    broker_up = broker_reachable()
-    return {
-        "now": now,
-        "periods": current_periods(now),
-        "last_ingestions": last_ingestions(now),
-        "failed_runs_7d": failed_runs_last_7_days(now),
-        "broker_ok": broker_up,
-        "workers": workers_answering(broker_up),
-        "deliveries_now": deliveries_this_period(now),
-        "subscribers": subscribers_by_status(),
-        "suppressed": suppressed_addresses(),
-        "subscribers_by_week": subscribers_by_week(now),
-        "papers_per_day": papers_ingested_per_day(now),
-        "deliveries_per_day": deliveries_per_day(now),
-        "followers": followers_per_topic(),
-        "coverage": topic_coverage(now),
-        "top_papers": top_papers_this_week(now),
-        "recent_runs": recent_runs(),
-        "failed_deliveries": recent_failed_deliveries(),
-        "schedules": schedules(now),
-    }
+    # The ping waits for its timeout when no worker runs: let it wait while the queries run.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        network = pool.submit(network_health)
+        figures = {
+            "now": now,
+            "periods": current_periods(now),
+            "last_ingestions": last_ingestions(now),
+            "failed_runs_7d": failed_runs_last_7_days(now),
+            "deliveries_now": deliveries_this_period(now),
+            "subscribers": subscribers_by_status(),
+            "suppressed": suppressed_addresses(),
+            "subscribers_by_week": subscribers_by_week(now),
+            "papers_per_day": papers_ingested_per_day(now),
+            "deliveries_per_day": deliveries_per_day(now),
+            "followers": followers_per_topic(),
+            "coverage": topic_coverage(now),
+            "top_papers": top_papers_this_week(now),
+            "recent_runs": recent_runs(),
+            "failed_deliveries": recent_failed_deliveries(),
+            "schedules": schedules(now),
+        }
+        figures["broker_ok"], figures["workers"] = network.result()
+    return figures

@@ -90,11 +90,19 @@ def build_a_month_of_service() -> None:
     PeriodicTask.objects.create(name="Ingest Hugging Face daily papers", task="papers.tasks.ingest", crontab=thrice)
 
 
-@pytest.mark.browser
-def test_it_shows_the_dashboard_to_an_operator_who_logs_in(browser, live_server, artifacts, settings):
-    settings.WORKER_PING_TIMEOUT = 0.2
+@pytest.fixture
+def a_month_of_service(transactional_db):
+    # Built before the browser starts: Playwright's sync API runs the test body in another context,
+    # where the ORM would open a second database connection that outlives the test.
     build_a_month_of_service()
     User.objects.create_superuser("operator", "operator@example.com", "a long enough password")
+
+
+@pytest.mark.browser
+def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
+    a_month_of_service, browser, live_server, artifacts, settings
+):
+    settings.WORKER_PING_TIMEOUT = 0.2
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     problems = []
     # Errors the page itself causes (a CSP violation, a missing stylesheet); the browser's own favicon probe aside.

@@ -148,3 +148,19 @@ def test_it_counts_subscribers_without_topics_against_all_of_this_weeks_papers(a
     make_subscriber(topics={}, paper_count=3)
     coverage = dashboard.topic_coverage(NOW)
     assert (coverage.active, coverage.short, coverage.papers) == (1, 1, 2)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_counts_coverage_right_with_more_topics_than_one_mask_holds(admin_client):
+    topics = [make_topic(f"topic-{i}") for i in range(dashboard.MASK_BITS + 8)]
+    make_paper({topics[-1].slug: 0.9, topics[0].slug: 0.5}, trending_date=date(2026, 11, 24))
+    make_paper({topics[-1].slug: 0.9}, trending_date=date(2026, 11, 24))
+    make_subscriber(topics=[topics[-1].slug], paper_count=3)  # 2 papers: short
+    make_subscriber(topics=[topics[0].slug, topics[-2].slug], paper_count=3)  # 1 paper: short
+    make_subscriber(topics=[topics[-1].slug], paper_count=3, status="paused")
+    coverage = dashboard.topic_coverage(NOW)
+    per_topic = {row.topic.slug: (row.papers, row.short) for row in coverage.topics}
+    assert (coverage.active, coverage.short) == (2, 2)
+    assert per_topic[topics[-1].slug] == (2, 1)
+    assert per_topic[topics[0].slug] == (1, 1)
+    assert per_topic[topics[-2].slug] == (0, 1)
