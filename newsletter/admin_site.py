@@ -1,5 +1,6 @@
 """The admin index with the operator dashboard above the usual list of apps."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -92,6 +93,10 @@ def index(request, extra_context=None):
     }
     return admin.site.index(request, extra_context=context)
 
+
+admin.site.site_header = f"{settings.SITE_NAME} admin"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Dashboard"
 
 # Staff only: anyone else is sent to the admin login page, as for every admin view.
 dashboard_index = admin.site.admin_view(index)

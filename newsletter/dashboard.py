@@ -229,12 +229,60 @@ def deliveries_per_day(now: datetime, days: int = 14) -> tuple[list[date], list[
     return span, sent, failed
 
 
-def followers_per_topic() -> list[tuple[Topic, int]]:
+MASK_BITS = 62  # topics per bigint mask column
+
+
+@dataclass
+class TopicSets:
+    """Active subscribers grouped by (paper_count, set of followed topics), from one grouped query."""
+
+    topics: list[Topic]  # ordered by id; topic i of chunk c is bit i of mask column c
+    chunks: list[list[Topic]]
+    groups: list[tuple[int, int, tuple]]  # (paper_count, subscribers, followed topic ids)
+
+
+def active_topic_sets() -> TopicSets:
+    """Group active subscribers by paper_count and topic set, the set being one bit per topic.
+
+    The ORM cannot group the rows of a grouped query, so the outer query is SQL around the ORM's inner one.
+    """
+    topics = list(Topic.objects.order_by("id"))
+    chunks = [topics[i : i + MASK_BITS] for i in range(0, len(topics), MASK_BITS)]
+    masks = {
+        f"mask{i}": Sum(Case(*[When(topic_id=t.id, then=Value(1 << n)) for n, t in enumerate(chunk)], default=0))
+        for i, chunk in enumerate(chunks)
+    }
+    inner, params = SubscriberTopic.objects.values("subscriber_id").annotate(**masks).order_by().query.sql_with_params()
+    columns = "".join(f", m.mask{i}" for i in range(len(chunks)))
+    # Only our own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"SELECT s.paper_count, COUNT(*){columns} FROM {Subscriber._meta.db_table} s "  # noqa: S608
+        f"LEFT JOIN ({inner}) m ON m.subscriber_id = s.id WHERE s.status = %s GROUP BY s.paper_count{columns}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, Status.ACTIVE])
+        rows = cursor.fetchall()
+    followed: dict[tuple, tuple] = {}  # a few thousand distinct sets at most: decode each once
+    groups = []
+    for paper_count, n, *chunk_masks in rows:
+        key = tuple(int(m or 0) for m in chunk_masks)
+        if key not in followed:
+            followed[key] = tuple(
+                t.id for chunk, m in zip(chunks, key, strict=True) for b, t in enumerate(chunk) if m >> b & 1
+            )
+        groups.append((paper_count, n, followed[key]))
+    return TopicSets(topics, chunks, groups)
+
+
+def followers_per_topic(sets: TopicSets | None = None) -> list[tuple[Topic, int]]:
     """Active subscribers following each topic, most followed first."""
-    topics = Topic.objects.annotate(
-        followers=Count("subscriber_weights", filter=Q(subscriber_weights__subscriber__status=Status.ACTIVE))
-    ).order_by("-followers", "position", "name")
-    return [(topic, topic.followers) for topic in topics]
+    sets = sets or active_topic_sets()
+    followers: dict[int, int] = {}
+    for _, n, topic_ids in sets.groups:
+        for topic_id in topic_ids:
+            followers[topic_id] = followers.get(topic_id, 0) + n
+    ranked = sorted(sets.topics, key=lambda t: (-followers.get(t.id, 0), t.position, t.name))
+    return [(topic, followers.get(topic.id, 0)) for topic in ranked]
 
 
 @dataclass
@@ -252,45 +300,16 @@ class Coverage:
     topics: list[TopicCoverage]
 
 
-MASK_BITS = 62  # topics per bigint mask column
-
-
-def _active_topic_sets(chunks: list[list[Topic]]) -> list[tuple]:
-    """Active subscribers grouped by (paper_count, topic set): rows of (paper_count, n, mask0, mask1, ...).
-
-    The topic set is one bit per topic, `chunks` giving the topics of each mask column. The ORM cannot
-    group the rows of a grouped query, so the outer query is SQL around the ORM's inner one.
-    """
-    masks = {
-        f"mask{i}": Sum(Case(*[When(topic_id=t.id, then=Value(1 << n)) for n, t in enumerate(chunk)], default=0))
-        for i, chunk in enumerate(chunks)
-    }
-    inner, params = SubscriberTopic.objects.values("subscriber_id").annotate(**masks).order_by().query.sql_with_params()
-    columns = "".join(f", m.mask{i}" for i in range(len(chunks)))
-    # Only our own table and column names are formatted in; every value is a parameter.
-    sql = (
-        f"SELECT s.paper_count, COUNT(*){columns} FROM {Subscriber._meta.db_table} s "  # noqa: S608
-        f"LEFT JOIN ({inner}) m ON m.subscriber_id = s.id WHERE s.status = %s GROUP BY s.paper_count{columns}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, Status.ACTIVE])
-        return cursor.fetchall()
-
-
-def topic_coverage(now: datetime) -> Coverage:
+def topic_coverage(now: datetime, sets: TopicSets | None = None) -> Coverage:
     """How many active subscribers would get fewer papers this week than their paper_count.
 
     A subscriber's candidates are this week's visible papers tagged with any of their topics
-    (all of this week's papers when they follow none). Subscribers are grouped in the database
-    by (topic set, paper_count), the topic set being a bit mask, so Python only walks the groups.
+    (all of this week's papers when they follow none). Python walks the groups of active_topic_sets,
+    never the subscribers.
     """
+    sets = sets or active_topic_sets()
     monday = week_start(now).date()
-    week = (monday, monday + timedelta(days=6))
-    topics = list(Topic.objects.order_by("id"))
-    chunks = [topics[i : i + MASK_BITS] for i in range(0, len(topics), MASK_BITS)]
-
-    groups = _active_topic_sets(chunks)
-    candidates = Paper.objects.visible().filter(trending_date__range=week)
+    candidates = Paper.objects.visible().filter(trending_date__range=(monday, monday + timedelta(days=6)))
     week_papers = candidates.count()
     # One bit per candidate paper, one integer per topic: the union of a topic set is an OR.
     index: dict[int, int] = {}
@@ -299,28 +318,23 @@ def topic_coverage(now: datetime) -> Coverage:
         bit = 1 << index.setdefault(paper_id, len(index))
         papers_of[topic_id] = papers_of.get(topic_id, 0) | bit
 
+    available: dict[tuple, int] = {}
     short_of: dict[int, int] = {}
     active = short = 0
-    topic_sets: dict[tuple, tuple[list[int], int]] = {}  # masks -> (topic ids, candidate papers)
-    for paper_count, n, *chunk_masks in groups:
-        key = tuple(chunk_masks)
-        if key not in topic_sets:
-            followed = [
-                t.id for chunk, m in zip(chunks, key, strict=True) for b, t in enumerate(chunk) if int(m or 0) >> b & 1
-            ]
+    for paper_count, n, topic_ids in sets.groups:
+        if topic_ids not in available:
             union = 0
-            for topic_id in followed:
+            for topic_id in topic_ids:
                 union |= papers_of.get(topic_id, 0)
-            topic_sets[key] = (followed, union.bit_count() if followed else week_papers)
-        followed, available = topic_sets[key]
+            available[topic_ids] = union.bit_count() if topic_ids else week_papers
         active += n
-        if available < paper_count:
+        if available[topic_ids] < paper_count:
             short += n
-            for topic_id in followed:
+            for topic_id in topic_ids:
                 short_of[topic_id] = short_of.get(topic_id, 0) + n
     per_topic = [
         TopicCoverage(t, papers_of.get(t.id, 0).bit_count(), short_of.get(t.id, 0))
-        for t in sorted(topics, key=lambda t: (t.position, t.name))
+        for t in sorted(sets.topics, key=lambda t: (t.position, t.name))
         if t.active
     ]
     return Coverage(active, short, week_papers, per_topic)
@@ -438,6 +452,7 @@ def build(now: datetime | None = None) -> dict:
     # The ping waits for its timeout when no worker runs: let it wait while the queries run.
     with ThreadPoolExecutor(max_workers=1) as pool:
         network = pool.submit(network_health)
+        topic_sets = active_topic_sets()  # shared by the followers and the coverage figures
         figures = {
             "now": now,
             "periods": current_periods(now),
@@ -449,8 +464,8 @@ def build(now: datetime | None = None) -> dict:
             "subscribers_by_week": subscribers_by_week(now),
             "papers_per_day": papers_ingested_per_day(now),
             "deliveries_per_day": deliveries_per_day(now),
-            "followers": followers_per_topic(),
-            "coverage": topic_coverage(now),
+            "followers": followers_per_topic(topic_sets),
+            "coverage": topic_coverage(now, topic_sets),
             "top_papers": top_papers_this_week(now),
             "recent_runs": recent_runs(),
             "failed_deliveries": recent_failed_deliveries(),
