@@ -83,7 +83,13 @@ def chart_svgs(figures: dict) -> dict:
     }
 
 
+# The dashboard names subscribers (failed deliveries): staff who may not view them get the stock index.
+DASHBOARD_PERMISSION = "subscribers.view_subscriber"
+
+
 def index(request, extra_context=None):
+    if not request.user.has_perm(DASHBOARD_PERMISSION):
+        return admin.site.index(request, extra_context=extra_context)
     figures = dashboard.build(timezone.now())
     context = {
         "dashboard": figures,

@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from tests.dashboard.conftest import open_dashboard
 
@@ -21,8 +21,17 @@ def test_it_sends_users_who_are_not_staff_to_the_login_page(client):
     assert b"Health" not in response.content
 
 
-def test_it_shows_the_dashboard_above_the_usual_app_list_to_staff(client):
+def test_it_shows_the_stock_admin_index_to_staff_who_may_not_view_subscribers(client):
+    staff = User.objects.create_user("editor", "editor@example.com", "a long enough password", is_staff=True)
+    client.force_login(staff)
+    page = open_dashboard(client)
+    assert page.select_one(".pb-dashboard") is None
+    assert "newsletter/dashboard.css" not in str(page)
+
+
+def test_it_shows_the_dashboard_above_the_usual_app_list_to_staff_who_may_view_subscribers(client):
     staff = User.objects.create_user("operator", "op@example.com", "a long enough password", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_subscriber"))
     client.force_login(staff)
     page = open_dashboard(client)
     dashboard, app_list = page.select_one(".pb-dashboard"), page.select_one("#content-main")

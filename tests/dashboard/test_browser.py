@@ -128,5 +128,9 @@ def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
     page.locator("section[aria-labelledby=pb-health]").screenshot(path=artifacts / "dashboard-health.png")
     page.locator(".pb-grid").screenshot(path=artifacts / "dashboard-charts.png")
 
+    page.emulate_media(color_scheme="dark")  # the admin follows the system theme; so do the charts
+    page.locator(".pb-grid").screenshot(path=artifacts / "dashboard-charts-dark.png")
+    page.emulate_media(color_scheme="light")
+
     page.set_viewport_size({"width": 900, "height": 900})
     page.screenshot(path=artifacts / "dashboard-narrow.png", full_page=True)
