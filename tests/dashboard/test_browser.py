@@ -1,0 +1,136 @@
+"""An operator logs in, opens the dashboard in Chromium and sees every part of it."""
+
+import itertools
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from newsletter.models import Delivery
+from papers.models import IngestionRun
+from tests.factories import make_paper, make_subscriber, make_topic
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "seed_papers_page.txt"
+TOPICS = {
+    "llm": "Language models",
+    "reasoning": "Reasoning & test-time compute",
+    "agents": "Agents & tool use",
+    "multimodal": "Vision-language & multimodal",
+    "generative": "Image & 3D generation",
+    "rl": "Reinforcement learning",
+    "efficiency": "Efficient models",
+    "alignment": "Safety, alignment & interpretability",
+}
+
+
+def real_titles() -> list[str]:
+    """Titles of the real papers in the seed page: a short line followed by its long abstract."""
+    lines = [line.strip() for line in SEED.read_text().splitlines() if line.strip()]
+    return [a for a, b in itertools.pairwise(lines) if 30 < len(a) < 200 and len(b) > 400]
+
+
+def build_a_month_of_service() -> None:
+    rng = random.Random(7)
+    now = timezone.now()
+    slugs = list(TOPICS)
+    for position, (slug, name) in enumerate(TOPICS.items()):
+        make_topic(slug, name, position=position)
+    for i, title in enumerate(real_titles()[:60]):
+        with time_machine.travel(now - timedelta(days=i // 5, hours=rng.randint(0, 6)), tick=False):
+            scores = {slug: round(rng.uniform(0.3, 1), 2) for slug in rng.sample(slugs, rng.randint(1, 3))}
+            trending = timezone.localdate() - timedelta(days=i // 8)
+            make_paper(scores, title=title, upvotes=rng.randint(2, 180), trending_date=trending)
+    for _ in range(140):
+        joined = now - timedelta(days=rng.randint(0, 80), hours=rng.randint(0, 23))
+        status = rng.choices(["active", "pending", "paused", "unsubscribed", "bounced"], [70, 8, 5, 12, 3])[0]
+        with time_machine.travel(joined, tick=False):
+            reader = make_subscriber(
+                topics=rng.sample(slugs, rng.randint(1, 3)),
+                status=status,
+                paper_count=rng.choice([5, 10, 10, 15, 25]),
+                confirmed_at=joined + timedelta(hours=1) if status != "pending" else None,
+                unsubscribed_at=joined + timedelta(days=3) if status == "unsubscribed" else None,
+            )
+        for day in range(rng.randint(0, 3) if status == "active" else 0):
+            sent = now - timedelta(days=day * 3 + rng.randint(0, 2))
+            failed = rng.random() < 0.12
+            with time_machine.travel(sent, tick=False):
+                Delivery.objects.create(
+                    subscriber=reader,
+                    period=f"{sent.date():%Y-%m-%d}",
+                    attempts=1,
+                    status="failed" if failed else "sent",
+                    sent_at=None if failed else sent,
+                    error=f"550 5.1.1 <{reader.email}>: Recipient address rejected: User unknown" if failed else "",
+                )
+    for hours in range(0, 72, 8):
+        failed = hours == 16
+        with time_machine.travel(now - timedelta(hours=hours, minutes=12), tick=False):
+            IngestionRun.objects.create(
+                source="hf-daily" if hours % 16 else "arxiv",
+                trigger="schedule",
+                status="failed" if failed else "succeeded",
+                finished_at=timezone.now() + timedelta(seconds=40),
+                created=0 if failed else rng.randint(0, 30),
+                updated=rng.randint(0, 20),
+                unchanged=rng.randint(0, 40),
+                failed=1 if failed else 0,
+                errors="httpx.ReadTimeout: timed out reading https://export.arxiv.org/api/query" if failed else "",
+            )
+    every_5 = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.create(
+        name="Send due digests", task="newsletter.tasks.tick", interval=every_5, last_run_at=now - timedelta(minutes=2)
+    )
+    thrice = CrontabSchedule.objects.create(minute="0", hour="6,12,18", timezone="UTC")
+    PeriodicTask.objects.create(name="Ingest Hugging Face daily papers", task="papers.tasks.ingest", crontab=thrice)
+
+
+@pytest.fixture
+def a_month_of_service(transactional_db):
+    # Built before the browser starts: Playwright's sync API runs the test body in another context,
+    # where the ORM would open a second database connection that outlives the test.
+    build_a_month_of_service()
+    User.objects.create_superuser("operator", "operator@example.com", "a long enough password")
+
+
+@pytest.mark.browser
+def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
+    a_month_of_service, browser, live_server, artifacts, settings
+):
+    settings.WORKER_PING_TIMEOUT = 0.2
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    problems = []
+    # Errors the page itself causes (a CSP violation, a missing stylesheet); the browser's own favicon probe aside.
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location["url"] else None,
+    )
+
+    page.goto(live_server.url + "/admin/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "a long enough password")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".pb-dashboard")
+
+    for heading in ["Health", "Actions", "Trends", "Top trending papers this week", "Recent ingestion runs"]:
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+    assert page.locator("svg.chart").count() == 5
+    # The stylesheet was served and applied (CSP allows only 'self'): tiles are laid out as a grid.
+    assert page.eval_on_selector(".pb-tiles", "el => getComputedStyle(el).display") == "grid"
+    assert page.locator("#content-main .app-papers").is_visible()  # the stock app list is below
+    assert problems == []
+    page.screenshot(path=artifacts / "dashboard-full.png", full_page=True)
+    page.locator("section[aria-labelledby=pb-health]").screenshot(path=artifacts / "dashboard-health.png")
+    page.locator(".pb-grid").screenshot(path=artifacts / "dashboard-charts.png")
+
+    page.emulate_media(color_scheme="dark")  # the admin follows the system theme; so do the charts
+    page.locator(".pb-grid").screenshot(path=artifacts / "dashboard-charts-dark.png")
+    page.emulate_media(color_scheme="light")
+
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.screenshot(path=artifacts / "dashboard-narrow.png", full_page=True)
