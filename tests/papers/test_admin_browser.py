@@ -1,13 +1,26 @@
 """A staff user drives ingestion from the admin in Chromium: run now, upload a file, read the run, edit a topic."""
 
 import pytest
+from django.db import connections
 
 from papers.models import IngestionRun, Topic
 from tests.conftest import wait_for
 from tests.papers.conftest import REAL
 
 
+@pytest.fixture
+def short_lived_connections(monkeypatch):
+    """Database connections that do not outlive the test and block dropping the test database.
+
+    Chromium keeps HTTP connections alive, so the live server's request threads would keep persistent
+    database connections. (Playwright's sync API also runs the test in a greenlet whose context gets
+    connections of its own, unseen by pytest-django's teardown: the test closes those itself.)
+    """
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
 @pytest.mark.browser
+@pytest.mark.usefixtures("short_lived_connections")
 def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     browser, live_server, artifacts, celery_worker, default_topics, django_user_model
 ):
@@ -53,3 +66,5 @@ def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     assert "Re-tag all papers" in page.inner_text(".messagelist")
     assert "information-seeking" in Topic.objects.get(slug="agents").keywords
     page.screenshot(path=artifacts / "papers-admin-topics.png", full_page=True)
+
+    connections.close_all()  # the ones of Playwright's greenlet context (see short_lived_connections)
