@@ -56,6 +56,9 @@ def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     page.click("button[name=index]")
     assert "Hid 1 paper." in page.inner_text(".messagelist")
     assert page.locator(".flag-hidden").count() == 1
+    page.click("text=Vision-Zero: Scalable VLM Self-Improvement via Strategic Gamified Self-Play")
+    assert "arxiv.org/abs/2509.25541" in page.inner_html("div.field-links")
+    page.screenshot(path=artifacts / "papers-admin-paper.png", full_page=True)
     page.screenshot(path=artifacts / "papers-admin-papers.png")
 
     # Edit a topic's keywords; the admin says how to apply them, and the action re-tags.
