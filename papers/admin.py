@@ -106,7 +106,19 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ["topics", SourceFilter, "trending_date", "hidden", "pinned", "primary_category"]
     search_fields = ["arxiv_id", "title", "abstract"]
     date_hierarchy = "trending_date"
-    readonly_fields = ["created_at", "updated_at", "topic_badges", "links"]
+    # Everything but moderation comes from the sources and is rewritten by the next ingestion.
+    fieldsets = [
+        ("Moderation", {"fields": ["hidden", "pinned", "topic_badges", "links"]}),
+        ("Paper", {"fields": ["arxiv_id", "title", "abstract", "author_list", "published_at", "category_list"]}),
+        ("Hugging Face", {"fields": ["hf_listed_on", "trending_date", "upvotes", "num_comments", "github_stars",
+                                    "organization", "submitted_by", "keyword_list"]}),  # fmt: skip
+        ("Record", {"fields": ["sources", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = [
+        "topic_badges", "links", "arxiv_id", "title", "abstract", "author_list", "published_at", "category_list",
+        "hf_listed_on", "trending_date", "upvotes", "num_comments", "github_stars", "organization", "submitted_by",
+        "keyword_list", "sources", "created_at", "updated_at",
+    ]  # fmt: skip
     actions = [
         flag_action("hide", "Hide selected papers (never shown or sent)", "Hid", hidden=True),
         flag_action("unhide", "Show selected papers again", "Unhid", hidden=False),
@@ -130,6 +142,21 @@ class PaperAdmin(admin.ModelAdmin):
     def topic_badges(self, paper):
         badges = ((f"score {pt.score:.2f}", pt.topic.name) for pt in paper.topic_scores.all())
         return format_html_join(" ", '<span class="topic-badge" title="{}">{}</span>', badges)
+
+    def has_add_permission(self, request):
+        return False  # papers come from ingestion: a run, or an uploaded file
+
+    @admin.display(description="authors")
+    def author_list(self, paper):
+        return f"{', '.join(paper.authors)} ({len(paper.authors)})" if paper.authors else "-"
+
+    @admin.display(description="arXiv categories")
+    def category_list(self, paper):
+        return " ".join(paper.arxiv_categories) or "-"
+
+    @admin.display(description="HF ai_keywords")
+    def keyword_list(self, paper):
+        return ", ".join(paper.ai_keywords) or "-"
 
     @admin.display(description="moderation")
     def flags(self, paper):

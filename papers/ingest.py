@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from papers.http import FetchError
@@ -89,42 +89,50 @@ def upsert(records: Iterable[PaperRecord], counts: Counts) -> Counts:
     by_id: dict[str, list[PaperRecord]] = {}
     for record in records:
         by_id.setdefault(record.arxiv_id, []).append(record)
-    now = timezone.now()
     topic_matchers = matchers()
     ids = list(by_id)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        existing = Paper.objects.in_bulk(chunk, field_name="arxiv_id")
-        new, changed, changed_fields, snapshots, retag = [], [], set(), [], []
-        for arxiv_id in chunk:
-            paper = existing.get(arxiv_id) or Paper(arxiv_id=arxiv_id, title="", sources=[])
-            before = paper.upvotes if paper.pk else None
-            fields = set().union(*(merge(paper, r) for r in by_id[arxiv_id]))
-            if paper.pk is None:
-                new.append(paper)
-            elif fields:
-                changed.append(paper)
-                changed_fields |= fields
-                if "upvotes" in fields and paper.upvotes != before:
-                    snapshots.append(paper)
-                if fields & TAGGED_BY:
-                    retag.append(paper)
-            else:
-                counts.unchanged += 1
-        with transaction.atomic():
-            Paper.objects.bulk_create(new, batch_size=BATCH)
-            if changed:
-                for paper in changed:
-                    paper.updated_at = now
-                Paper.objects.bulk_update(changed, sorted(changed_fields | {"updated_at"}), batch_size=BATCH)
-            snapshots += [p for p in new if any(r.upvotes is not None for r in by_id[p.arxiv_id])]
-            UpvoteSnapshot.objects.bulk_create(
-                [UpvoteSnapshot(paper_id=p.pk, upvotes=p.upvotes, taken_at=now) for p in snapshots]
-            )
-            tag_papers(new + retag, topic_matchers)
-        counts.created += len(new)
-        counts.updated += len(changed)
+        chunk = {arxiv_id: by_id[arxiv_id] for arxiv_id in ids[start : start + BATCH]}
+        try:
+            created, updated = _upsert_chunk(chunk, topic_matchers)
+        except IntegrityError:
+            # Another run created one of these papers meanwhile: read the rows again and merge into them.
+            created, updated = _upsert_chunk(chunk, topic_matchers)
+        counts.created += created
+        counts.updated += updated
+        counts.unchanged += len(chunk) - created - updated
     return counts
+
+
+def _upsert_chunk(chunk: dict[str, list[PaperRecord]], topic_matchers) -> tuple[int, int]:
+    now = timezone.now()
+    existing = Paper.objects.in_bulk(list(chunk), field_name="arxiv_id")
+    new, changed, changed_fields, snapshots, retag = [], [], set(), [], []
+    for arxiv_id, records in chunk.items():
+        paper = existing.get(arxiv_id) or Paper(arxiv_id=arxiv_id, title="", sources=[])
+        before = paper.upvotes
+        fields = set().union(*(merge(paper, r) for r in records))
+        if paper.pk is None:
+            new.append(paper)
+            if any(r.upvotes is not None for r in records):
+                snapshots.append(paper)
+        elif fields:
+            paper.updated_at = now
+            changed.append(paper)
+            changed_fields |= fields
+            if "upvotes" in fields and paper.upvotes != before:
+                snapshots.append(paper)
+            if fields & TAGGED_BY:
+                retag.append(paper)
+    with transaction.atomic():
+        Paper.objects.bulk_create(new, batch_size=BATCH)
+        if changed:
+            Paper.objects.bulk_update(changed, sorted(changed_fields | {"updated_at"}), batch_size=BATCH)
+        UpvoteSnapshot.objects.bulk_create(
+            [UpvoteSnapshot(paper_id=p.pk, upvotes=p.upvotes, taken_at=now) for p in snapshots]
+        )
+        tag_papers(new + retag, topic_matchers)
+    return len(new), len(changed)
 
 
 def start_run(source: str, parameters: dict | None = None, trigger: str = IngestionRun.Trigger.CLI) -> IngestionRun:

@@ -1,13 +1,26 @@
 """A staff user drives ingestion from the admin in Chromium: run now, upload a file, read the run, edit a topic."""
 
 import pytest
+from django.db import connections
 
 from papers.models import IngestionRun, Topic
 from tests.conftest import wait_for
 from tests.papers.conftest import REAL
 
 
+@pytest.fixture
+def short_lived_connections(monkeypatch):
+    """Database connections that do not outlive the test and block dropping the test database.
+
+    Chromium keeps HTTP connections alive, so the live server's request threads would keep persistent
+    database connections. (Playwright's sync API also runs the test in a greenlet whose context gets
+    connections of its own, unseen by pytest-django's teardown: the test closes those itself.)
+    """
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
 @pytest.mark.browser
+@pytest.mark.usefixtures("short_lived_connections")
 def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     browser, live_server, artifacts, celery_worker, default_topics, django_user_model
 ):
@@ -43,6 +56,9 @@ def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     page.click("button[name=index]")
     assert "Hid 1 paper." in page.inner_text(".messagelist")
     assert page.locator(".flag-hidden").count() == 1
+    page.click("text=Vision-Zero: Scalable VLM Self-Improvement via Strategic Gamified Self-Play")
+    assert "arxiv.org/abs/2509.25541" in page.inner_html("div.field-links")
+    page.screenshot(path=artifacts / "papers-admin-paper.png", full_page=True)
     page.screenshot(path=artifacts / "papers-admin-papers.png")
 
     # Edit a topic's keywords; the admin says how to apply them, and the action re-tags.
@@ -53,3 +69,5 @@ def test_staff_runs_an_ingestion_uploads_a_file_and_edits_a_topic(
     assert "Re-tag all papers" in page.inner_text(".messagelist")
     assert "information-seeking" in Topic.objects.get(slug="agents").keywords
     page.screenshot(path=artifacts / "papers-admin-topics.png", full_page=True)
+
+    connections.close_all()  # the ones of Playwright's greenlet context (see short_lived_connections)

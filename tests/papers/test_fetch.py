@@ -121,3 +121,14 @@ def test_it_reports_the_arxiv_error_entry_of_a_400_answer(source_server):
     run = run_source("arxiv")
     assert run.status == IngestionRun.Status.FAILED
     assert run.errors == "arXiv API error: incorrect id format for abc"
+
+
+def test_it_follows_a_redirect_on_the_same_host_to_the_papers_page(source_server):
+    source_server.routes["/papers"] = [Reply(b"", 302, {"Location": "/papers/date/2024-08-01"})]
+    source_server.routes["/papers/date/2024-08-01"] = [Reply(real("hf_papers_page_2024-08-01.html"))]
+    run = run_source("hf-page", day=date(2024, 8, 1))
+    assert run.summary == "created=13 updated=0 unchanged=0 failed=0"
+    assert [(path, query) for _, path, query, _ in source_server.requests] == [
+        ("/papers", {"date": "2024-08-01"}),
+        ("/papers/date/2024-08-01", {}),
+    ]

@@ -44,6 +44,7 @@ def test_it_lists_failed_records_before_the_summary(tmp_path):
         (["hf-daily", "--date", "2026-13-01"], "--date must be a day as YYYY-MM-DD, got '2026-13-01'"),
         (["hf-daily", "--week", "2026-W60"], "--week must be an ISO week as YYYY-Www (e.g. 2026-W48)"),
         (["arxiv", "--week", "2026-W10"], "--week works with hf-daily only"),
+        (["hf-daily", "--date", "2026-01-01", "--week", "2026-W01"], "give --date or --week, not both"),
         (["hf-page", "--file", "/nonexistent/page.html"], "cannot read /nonexistent/page.html: No such file"),
         (["arxiv", "--file", str(REAL / "arxiv_api_error_invalid-id_2026-04-12.wrapped.json")],
          "arXiv API error: incorrect id format for abc"),

@@ -34,15 +34,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help=f"one of {', '.join(PARSERS)}")
-        when = parser.add_mutually_exclusive_group()
-        when.add_argument("--date", help="the day to fetch, YYYY-MM-DD (default: the latest day)")
-        when.add_argument("--week", help="the ISO week to fetch, YYYY-Www (hf-daily only)")
+        # Checked in handle() rather than by argparse, so every bad input gets a one-line reason.
+        parser.add_argument("--date", help="the day to fetch, YYYY-MM-DD (default: the latest day)")
+        parser.add_argument("--week", help="the ISO week to fetch, YYYY-Www (hf-daily only)")
         parser.add_argument("--file", help="read this saved response instead of the network")
         parser.add_argument("--category", help="arxiv: today's RSS listing of this category instead of enrichment")
 
     def handle(self, *args, source, date=None, week=None, file=None, category=None, **options):
         if source not in PARSERS:
             raise CommandError(f"unknown source {source!r}; choose one of {', '.join(PARSERS)}")
+        if date and week:
+            raise CommandError("give --date or --week, not both")
         day = parse_date(date) if date else None
         week = parse_week(week) if week else None
         if week and source != IngestionRun.Source.HF_DAILY:
