@@ -15,7 +15,6 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "Paperboy/0.1 (self-hosted ML paper newsletter; +https://github.com/paperboy)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 3
 
@@ -60,11 +59,16 @@ def _read_capped(response: httpx.Response, url: str) -> bytes:
     return bytes(body)
 
 
+def user_agent() -> str:
+    """Names the software and the installation, so a source's operators know who is asking."""
+    return f"Paperboy/0.1 (self-hosted ML paper newsletter; +{settings.SITE_URL})"
+
+
 def client() -> httpx.Client:
     timeout = httpx.Timeout(
         settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT
     )
-    return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+    return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent()})
 
 
 def fetch(url: str, params: dict | None = None, accept_status: tuple[int, ...] = ()) -> bytes:

@@ -94,13 +94,13 @@ def test_it_refuses_hosts_and_redirects_off_the_allow_list(source_server):
         fetch(f"{source_server.url}/papers")
 
 
-def test_it_reads_a_category_listing_with_a_descriptive_user_agent(source_server):
+def test_it_reads_a_category_listing_with_a_descriptive_user_agent(source_server, settings):
     source_server.routes["/rss/cs.CL"] = [Reply(real("arxiv_rss_cs.CL_2026-04-27.first3items.xml"))]
     run = run_source("arxiv", category="cs.CL")
     assert run.created == 3
     _, path, _, user_agent = source_server.requests[0]
     assert path == "/rss/cs.CL"
-    assert user_agent.startswith("Paperboy/") and "newsletter" in user_agent
+    assert user_agent == f"Paperboy/0.1 (self-hosted ML paper newsletter; +{settings.SITE_URL})"
 
 
 def test_it_enriches_papers_first_seen_on_hf_from_the_arxiv_api(source_server, default_topics):

@@ -1,5 +1,6 @@
 """`manage.py ingest`: progress lines, the summary line last, a one-line reason and non-zero exit on bad input."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -88,6 +89,12 @@ def test_the_schedule_fetches_hf_daily_papers_then_arxiv_details(transactional_d
     from django.apps import apps as django_apps
 
     import_module("papers.migrations.0003_beat_schedule").create_schedule(django_apps, None)
-    tasks = dict(PeriodicTask.objects.values_list("task", "crontab__minute"))
-    assert tasks["papers.tasks.ingest_hf_recent"] == "10"
-    assert tasks["papers.tasks.enrich_from_arxiv"] == "40"
+    rows = {t.task: t for t in PeriodicTask.objects.select_related("crontab")}
+    assert (rows["papers.tasks.ingest_hf_recent"].crontab.minute, rows["papers.tasks.ingest_hf_recent"].enabled) == (
+        "10", True,
+    )  # fmt: skip
+    assert (rows["papers.tasks.enrich_from_arxiv"].crontab.minute, rows["papers.tasks.enrich_from_arxiv"].enabled) == (
+        "40", True,
+    )  # fmt: skip
+    listing = rows["papers.tasks.ingest_source"]
+    assert (json.loads(listing.kwargs), listing.enabled) == ({"source": "arxiv", "category": "cs.CL"}, False)
