@@ -86,7 +86,8 @@ def retag(request):
     """Re-score every paper with the topics as edited now, in the background."""
     count = Paper.objects.count()
     transaction.on_commit(lambda: paper_tasks.retag_papers.delay())
-    messages.success(request, f"Re-tagging all {count} papers in the background with the current topics.")
+    what = "1 paper" if count == 1 else f"all {count:,} papers"
+    messages.success(request, f"Re-tagging {what} in the background with the current topics.")
     return redirect("dashboard")
 
 

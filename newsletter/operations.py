@@ -109,7 +109,8 @@ def history(subscriber_id: int) -> dict | None:
             :HISTORY_DELIVERIES
         ]
     )
-    counts = dict(subscriber.deliveries.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    found = dict(subscriber.deliveries.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = {status: found[status] for status in Delivery.Status.values if status in found}
     return {
         "subscriber": subscriber,
         "events": status_changes(subscriber),
