@@ -134,11 +134,11 @@ def build() -> None:
         cursor.execute(
             """
             INSERT INTO newsletter_delivery (subscriber_id, period, status, created_at, updated_at, sent_at,
-                                             message_id, attempts, error)
+                                             message_id, attempts, error, new_papers, skip_reason)
             SELECT s.id, to_char(now() - w * interval '7 days', 'IYYY-"W"IW'),
                    CASE WHEN random() < 0.03 THEN 'failed' ELSE 'sent' END,
                    now() - w * interval '7 days', now() - w * interval '7 days' + random() * interval '2 days',
-                   now() - w * interval '7 days' + random() * interval '2 days', '', 1, ''
+                   now() - w * interval '7 days' + random() * interval '2 days', '', 1, '', 10, ''
             FROM subscribers_subscriber s CROSS JOIN generate_series(0, 3) AS w
             WHERE s.status = 'active'
             """

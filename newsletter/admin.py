@@ -34,7 +34,11 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     list_display = ["paused", "reason", "changed_at"]
 
     def has_add_permission(self, request):
-        return not SendingSwitch.objects.exists()
+        return False  # one row, made when the list is first opened (or by the dashboard's pause button)
+
+    def changelist_view(self, request, extra_context=None):
+        SendingSwitch.objects.get_or_create(id=1)
+        return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from newsletter import charts, dashboard
 from newsletter.charts import Series
+from papers.models import IngestionRun
 
 STATE_NAMES = {
     "active": "active",
@@ -16,30 +17,24 @@ STATE_NAMES = {
     "suppressed": "bounced or complained",
 }
 
-# Operator actions, by admin URL name; the ones whose view is not installed are left out.
+# Links to the operator's pages, by group; the controls that change state are POST forms in the template.
 ACTIONS = [
-    ("Ingestion", "Run an ingestion now", "admin:papers_ingestionrun_run"),
     ("Ingestion", "Upload a saved response", "admin:papers_ingestionrun_upload"),
-    ("Ingestion", "Re-tag all papers", "admin:papers_topic_retag"),
     ("Ingestion", "Ingestion runs", "admin:papers_ingestionrun_changelist"),
-    ("Digests", "Preview a digest / send a test", "admin:newsletter_delivery_preview"),
-    ("Digests", "Pause or resume sending", "admin:newsletter_sendingswitch_changelist"),
-    ("Digests", "Retry failed deliveries", "admin:newsletter_delivery_retry"),
+    ("Ingestion", "Edit topics", "admin:papers_topic_changelist"),
     ("Digests", "Deliveries", "admin:newsletter_delivery_changelist"),
+    ("Subscribers", "Preview a digest", "dashboard_preview"),
     ("Subscribers", "Subscribers", "admin:subscribers_subscriber_changelist"),
     ("Schedules", "Edit schedules", "admin:django_celery_beat_periodictask_changelist"),
 ]
 
 
-def actions() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The action links installed on this site, grouped: [(group, [(label, url), ...]), ...]."""
+def actions() -> dict[str, list[tuple[str, str]]]:
+    """The action links, grouped: {group: [(label, url), ...]}."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for group, label, name in ACTIONS:
-        try:
-            groups.setdefault(group, []).append((label, reverse(name)))
-        except NoReverseMatch:
-            continue
-    return [(group, links) for group, links in groups.items() if links]
+        groups.setdefault(group, []).append((label, reverse(name)))
+    return groups
 
 
 def chart_svgs(figures: dict) -> dict:
@@ -95,6 +90,7 @@ def index(request, extra_context=None):
         "dashboard": figures,
         "charts": chart_svgs(figures),
         "actions": actions(),
+        "sources": IngestionRun.Source.choices,
         **(extra_context or {}),
     }
     return admin.site.index(request, extra_context=context)

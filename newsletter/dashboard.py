@@ -17,14 +17,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from newsletter import health
-from newsletter.models import Delivery
+from newsletter.models import Delivery, SendingSwitch
 from papers.models import IngestionRun, Paper, PaperTopic, Topic
 from subscribers.models import Subscriber, SubscriberTopic
-
-# Beat ingests several times a day: a source silent for longer than this is shown in red.
-DEFAULT_INGESTION_MAX_AGE_HOURS = 12
-# Pinging workers blocks the page for this long when none answers.
-DEFAULT_WORKER_PING_TIMEOUT = 0.5
 
 Status = Subscriber.Status
 SUPPRESSED = [Status.BOUNCED, Status.COMPLAINED]
@@ -66,7 +61,7 @@ class SourceHealth:
 
 def last_ingestions(now: datetime) -> list[SourceHealth]:
     """The last successful run of each source and its age; stale when older than INGESTION_MAX_AGE_HOURS."""
-    max_age = timedelta(hours=getattr(settings, "INGESTION_MAX_AGE_HOURS", DEFAULT_INGESTION_MAX_AGE_HOURS))
+    max_age = timedelta(hours=settings.INGESTION_MAX_AGE_HOURS)
     succeeded = Q(status__in=[IngestionRun.Status.SUCCEEDED, IngestionRun.Status.PARTIAL])
     rows = {
         row["source"]: row
@@ -100,7 +95,7 @@ def workers_answering(broker_up: bool) -> int:
         return 0
     from newsletter.celery import app
 
-    timeout = getattr(settings, "WORKER_PING_TIMEOUT", DEFAULT_WORKER_PING_TIMEOUT)
+    timeout = settings.WORKER_PING_TIMEOUT
     try:
         return len(app.control.ping(timeout=timeout) or [])
     except Exception:  # a broker that drops the connection mid-ping means no worker we can reach
@@ -116,6 +111,21 @@ def deliveries_this_period(now: datetime) -> dict[str, int]:
         skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
     )
     return counts
+
+
+def sending_switch() -> SendingSwitch:
+    """The global pause the tick and the workers obey (sending, when never switched)."""
+    return SendingSwitch.objects.filter(id=1).first() or SendingSwitch(paused=False)
+
+
+def failed_periods(limit: int = 8) -> list[dict]:
+    """The periods that have failed deliveries, latest failure first: [{"period", "failed", "last"}]."""
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.FAILED)
+        .values("period")
+        .annotate(failed=Count("id"), last=Max("updated_at"))
+        .order_by("-last")[:limit]
+    )
 
 
 def subscribers_by_status() -> dict[str, int]:
@@ -459,6 +469,8 @@ def build(now: datetime | None = None) -> dict:
             "last_ingestions": last_ingestions(now),
             "failed_runs_7d": failed_runs_last_7_days(now),
             "deliveries_now": deliveries_this_period(now),
+            "sending": sending_switch(),
+            "failed_periods": failed_periods(),
             "subscribers": subscribers_by_status(),
             "suppressed": suppressed_addresses(),
             "subscribers_by_week": subscribers_by_week(now),

@@ -39,7 +39,12 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["subscriber", "period"], name="one_delivery_per_period")]
-        indexes = [models.Index(fields=["status", "retry_at"], name="delivery_retry_idx")]
+        indexes = [
+            models.Index(fields=["status", "retry_at"], name="delivery_retry_idx"),
+            # The dashboard: digests sent per day, and the current period's (or a retried period's) counts.
+            models.Index(fields=["sent_at"], name="delivery_sent_at_idx"),
+            models.Index(fields=["period", "status"], name="delivery_period_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscriber_id} {self.period} {self.status}"

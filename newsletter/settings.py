@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from newsletter.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -205,6 +206,11 @@ PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAPERS_HF_PAGE_SIZE = 100
 PAPERS_ARXIV_IDS_PER_REQUEST = 50
 PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
+
+# Admin dashboard: a source whose last successful ingestion is older than this shows in red; the page
+# waits this many seconds for Celery workers to answer a ping (while its queries run).
+INGESTION_MAX_AGE_HOURS = env_int("INGESTION_MAX_AGE_HOURS", 12)
+WORKER_PING_TIMEOUT = env_float("WORKER_PING_TIMEOUT", 0.5)
 
 # HTTPS follows SITE_URL: on for an https deployment, off for a plain-http local run.
 SECURE_SSL_REDIRECT = HTTPS

@@ -15,7 +15,9 @@ from newsletter.models import Delivery
 from papers.models import IngestionRun
 from tests.factories import make_paper, make_subscriber, make_topic
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "seed_papers_page.txt"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+SEED = SHARED / "seed_papers_page.txt"
+HF_DAILY = SHARED / "real" / "hf_daily_papers_2026-06-12.json"
 TOPICS = {
     "llm": "Language models",
     "reasoning": "Reasoning & test-time compute",
@@ -45,6 +47,10 @@ def build_a_month_of_service() -> None:
             scores = {slug: round(rng.uniform(0.3, 1), 2) for slug in rng.sample(slugs, rng.randint(1, 3))}
             trending = timezone.localdate() - timedelta(days=i // 8)
             make_paper(scores, title=title, upvotes=rng.randint(2, 180), trending_date=trending)
+    with time_machine.travel(now - timedelta(days=21), tick=False):
+        make_subscriber(
+            "ada@example.com", topics=["llm", "agents"], paper_count=6, confirmed_at=now - timedelta(days=20)
+        )
     for _ in range(140):
         joined = now - timedelta(days=rng.randint(0, 80), hours=rng.randint(0, 23))
         status = rng.choices(["active", "pending", "paused", "unsubscribed", "bounced"], [70, 8, 5, 12, 3])[0]
@@ -134,3 +140,65 @@ def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
 
     page.set_viewport_size({"width": 900, "height": 900})
     page.screenshot(path=artifacts / "dashboard-narrow.png", full_page=True)
+    page.close()
+
+
+def messages_on(page) -> list[str]:
+    return [" ".join(text.split()) for text in page.locator(".messagelist li").all_inner_texts()]
+
+
+@pytest.mark.browser
+def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashboard(
+    a_month_of_service, browser, live_server, artifacts, settings, smtp_server
+):
+    settings.WORKER_PING_TIMEOUT = 0.2
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(live_server.url + "/admin/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "a long enough password")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".pb-dashboard")
+    page.locator("section[aria-labelledby=pb-actions]").screenshot(path=artifacts / "dashboard-actions.png")
+
+    # Ingest a recorded Hugging Face response through the upload page the dashboard links to.
+    page.click("a.pb-action-link:text('Upload a saved response')")
+    page.set_input_files("input[type=file]", HF_DAILY)
+    page.click("input[type=submit][value='Ingest file']")
+    [message] = messages_on(page)
+    assert message.startswith("Ingested hf_daily_papers_2026-06-12.json as hf-daily: ")
+    page.goto(live_server.url + "/admin/")
+    assert page.locator("[data-figure=recent-runs] tbody tr").first.inner_text().split("\t")[1:3] == [
+        "Hugging Face daily papers",
+        "admin",
+    ]
+
+    # Preview a reader's next digest, then send it to the operator's own address.
+    page.fill(".pb-actions input[name=email]", "ada@example.com")
+    page.click("button[data-action=preview]")
+    page.wait_for_selector("[data-figure=preview-items]")
+    frame = page.frame_locator("iframe.pb-email")
+    assert frame.locator("body").inner_text()  # the HTML version renders inside its sandboxed frame
+    page.screenshot(path=artifacts / "dashboard-preview.png", full_page=True)
+    picks = page.locator("[data-figure=preview-items] tbody tr").count()
+    page.click("button[data-action=send-test]")
+    assert messages_on(page) == [f"Sent a test of ada@example.com's digest ({picks} papers) to operator@example.com."]
+    [received] = smtp_server.messages
+    assert received.rcpt_tos == ["operator@example.com"]
+    assert received.message["Subject"].strip().startswith("[Test: ada@example.com] ")
+    page.click(".pb-find ~ section a:text('History')")
+    page.wait_for_selector("[data-figure=history-events]")
+    # No ORM here: Playwright runs this body in a context whose database connection would outlive the test.
+    assert page.locator("#pb-deliveries ~ .pb-empty").inner_text() == "No digest yet."  # the test was not recorded
+    page.screenshot(path=artifacts / "dashboard-history.png", full_page=True)
+
+    # Pause every digest, then resume.
+    page.goto(live_server.url + "/admin/")
+    page.fill("input[name=reason]", "Checking the new mail provider")
+    page.click("button[data-action=pause]")
+    assert messages_on(page)[0].startswith("Sending paused")
+    assert page.locator("[data-figure=sending]").inner_text() == "paused"
+    page.locator("section[aria-labelledby=pb-health]").screenshot(path=artifacts / "dashboard-paused.png")
+    page.click("button[data-action=resume]")
+    assert messages_on(page)[0].startswith("Sending resumed")
+    assert page.locator("[data-figure=sending]").inner_text() == "on"
+    page.close()
