@@ -188,8 +188,9 @@ def test_the_preferences_page_shows_weights_in_words_and_sets_them(client, topic
     token = make_token("preferences", reader.id)
     page = client.get(reverse("preferences", args=[token])).content.decode()
     vision_id = topics[0].id
-    assert re.search(rf'name="level-{vision_id}".*?<option value="less" selected>', page, re.S)
-    assert reverse("personal_feed", args=[make_token("feed", reader.id)]) in page
+    assert f'name="level-{vision_id}" value="less" checked' in page
+    feed_token = re.search(r'href="/feeds/([^"/]+)\.xml"', page)[1]
+    assert read_token("feed", feed_token) == reader.id
     client.post(
         reverse("set_topic_levels", args=[token]), {f"level-{vision_id}": "less", f"level-{topics[1].id}": "more"}
     )
@@ -213,3 +214,14 @@ def test_reset_puts_weights_back_and_unmutes_only_keywords_muted_from_feedback(c
     assert reader.mute_keywords == ["crypto"]
     assert weight(reader, "vision") == weight(reader, "llm") == 1.0
     assert Feedback.objects.filter(delivery__subscriber=reader).count() == 1  # kept as history
+
+
+def test_the_web_version_carries_the_same_feedback_links(client, smtp_server, topics):
+    paper = make_paper(topics={"vision": 1.0}, trending_date=NOW.date())
+    reader = make_subscriber(topics=["vision"])
+    d = sent_digest(smtp_server, reader, "2026-W48")
+    page = client.get(reverse("digest_web", args=[make_token("digest", d.id)])).content.decode()
+    paths = {(int(pid), way): path for path, pid, way in LINK_RE.findall(page)}
+    assert set(paths) == {(paper.id, "more"), (paper.id, "less")}
+    assert client.post(paths[(paper.id, "less")]).status_code == 200
+    assert weight(reader, "vision") == 0.8
