@@ -225,3 +225,13 @@ def test_the_web_version_carries_the_same_feedback_links(client, smtp_server, to
     assert set(paths) == {(paper.id, "more"), (paper.id, "less")}
     assert client.post(paths[(paper.id, "less")]).status_code == 200
     assert weight(reader, "vision") == 0.8
+
+
+def test_the_admin_lists_feedback_read_only(admin_client, smtp_server, topics):
+    paper = make_paper(topics={"vision": 1.0}, trending_date=NOW.date(), title="A vision paper")
+    reader = make_subscriber(topics=["vision"])
+    d = sent_digest(smtp_server, reader, "2026-W48")
+    Feedback.objects.create(delivery=d, paper=paper, direction="less", topics=["Computer vision"])
+    page = admin_client.get(reverse("admin:newsletter_feedback_changelist"))
+    assert page.status_code == 200 and b"A vision paper" in page.content
+    assert admin_client.get(reverse("admin:newsletter_feedback_add")).status_code == 403
