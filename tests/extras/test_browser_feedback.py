@@ -70,6 +70,8 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     scanner = browser.new_context(java_script_enabled=False).new_page()
     scanner.goto(vision_cards[0])
     assert scanner.get_by_role("button", name="Yes, fewer like this").is_visible()
+    assert scanner.get_by_text("You'll see fewer Computer vision papers.").is_visible()
+    shoot(scanner, artifacts, "0-feedback-without-javascript")
     assert Feedback.objects.count() == 0
 
     context = browser.new_context(viewport=DESKTOP)
