@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from newsletter.models import Delivery, DeliveryItem, SendingSwitch
+from newsletter.models import Delivery, DeliveryItem, Feedback, SendingSwitch
 from newsletter.tick import request_digest_now
 
 
@@ -41,4 +41,21 @@ class SendingSwitchAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """What readers said about papers from their digests; recorded by the feedback links, read-only here."""
+
+    list_display = ["created_at", "direction", "paper", "delivery", "topics", "muted_keyword"]
+    list_filter = ["direction"]
+    list_select_related = ["paper", "delivery"]
+    search_fields = ["paper__arxiv_id", "paper__title", "delivery__subscriber__email"]
+    readonly_fields = ["delivery", "paper", "direction", "created_at", "topics", "muted_keyword"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -87,3 +87,25 @@ class SendingSwitch(models.Model):
     @classmethod
     def set(cls, paused: bool, reason: str = "") -> None:
         cls.objects.update_or_create(id=1, defaults={"paused": paused, "reason": reason, "changed_at": timezone.now()})
+
+
+class Feedback(models.Model):
+    """A reader's "more like this" / "less like this" on one paper of one digest, and what it changed."""
+
+    class Direction(models.TextChoices):
+        MORE = "more", "More like this"
+        LESS = "less", "Less like this"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="feedback")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="feedback")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    topics = models.JSONField(default=list, blank=True, help_text="Names of the topics whose weight it moved")
+    muted_keyword = models.CharField(max_length=100, blank=True, help_text="HF keyword the reader muted with it")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "paper"], name="one_feedback_per_digest_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.paper_id} in {self.delivery_id}"

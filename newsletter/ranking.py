@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
+from subscribers.models import weight_level
 
 RELEVANCE_WEIGHT = 0.65
 POPULARITY_WEIGHT = 0.35
@@ -14,7 +15,7 @@ KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score top
 VELOCITY_WINDOW = timedelta(hours=72)
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
-    "project_page", "pinned", "trending_date",
+    "project_page", "pinned", "trending_date", "ai_keywords",
 )  # fmt: skip
 
 
@@ -157,7 +158,7 @@ def load_pool(since: date, until: date, now: datetime) -> Pool:
         Candidate(
             id=r["id"],
             trending_date=r["trending_date"],
-            text=f"{r['title']}\n{r['abstract']}".lower(),
+            text=candidate_text(r),
             topics=topics.get(r["id"], {}),
             popularity=pop[r["id"]],
             pinned=r["pinned"],
@@ -168,7 +169,24 @@ def load_pool(since: date, until: date, now: datetime) -> Pool:
     return Pool(candidates, topic_names)
 
 
-def reason(entry: Ranked, topic_names: dict[int, str]) -> str:
+def candidate_text(row: dict) -> str:
+    """What keywords are matched against: title, abstract and the paper's HF keywords, lower-cased."""
+    keywords = " · ".join(k for k in row.get("ai_keywords") or () if isinstance(k, str))
+    return f"{row['title']}\n{row['abstract']}\n{keywords}".lower()
+
+
+def tuned(entry: Ranked, topic_names: dict[int, str], weights: dict[int, float]) -> str:
+    """Say so when the reader's feedback moved the weight of this paper's main topic."""
+    name = topic_names.get(entry.primary_topic, "?")
+    said = weight_level(weights.get(entry.primary_topic, 1.0))
+    if said == "less":
+        return f"Shown less: you asked for fewer {name} papers"
+    if said == "more":
+        return f"Shown more: you asked for more {name} papers"
+    return ""
+
+
+def reason(entry: Ranked, topic_names: dict[int, str], weights: dict[int, float] | None = None) -> str:
     names = [topic_names.get(tid, "?") for tid, _ in sorted(entry.matched, key=lambda m: -m[1])]
     parts = []
     if entry.pinned:
@@ -177,7 +195,9 @@ def reason(entry: Ranked, topic_names: dict[int, str]) -> str:
         parts.append("Mentions " + ", ".join(f"'{k}'" for k in entry.keywords))
     if names:
         parts.append(("Matches your topic: " if len(names) == 1 else "Matches your topics: ") + ", ".join(names))
-    return " · ".join(parts)
+    if weights and entry.primary_topic is not None:
+        parts.append(tuned(entry, topic_names, weights))
+    return " · ".join(p for p in parts if p)
 
 
 def trending_reason(prefs: Preferences) -> str:
@@ -259,7 +279,8 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    chosen = [Pick(p.candidate.id, reason(p, pool.topic_names), False) for p in picks]
+    weights = dict(prefs.topic_weights)
+    chosen = [Pick(p.candidate.id, reason(p, pool.topic_names, weights), False) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
         for c in pool.by_popularity:

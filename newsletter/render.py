@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from newsletter.compose import Digest, Item
+from newsletter.feedback import token_for
 from subscribers.tokens import make_token
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "newsletter" / "digest.css"
@@ -50,6 +51,8 @@ def personal_links(digest: Digest) -> dict[str, str]:
     web = absolute(reverse("digest_web", args=[make_token("digest", delivery_id)])) if delivery_id else absolute("/")
     return {
         "web_url": web,
+        # Feedback links are this prefix + "<paper id>/more/" or "<paper id>/less/": one signature per digest.
+        "feedback_url": absolute(f"/feedback/{token_for(delivery_id) if delivery_id else 'preview'}/"),
         "preferences_url": absolute(f"/preferences/{make_token('preferences', sub_id)}/"),
         "unsubscribe_url": absolute(f"/unsubscribe/{make_token('unsubscribe', sub_id)}/"),
     }
@@ -85,6 +88,7 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
         "badges": item.badges,
         "upvotes": row["upvotes"],
         "num_comments": row["num_comments"],
+        "id": row["id"],
     }
 
 
@@ -163,7 +167,11 @@ class Renderer:
         """One paper's card (html or txt) with a marker for the reader's reason line."""
         key = (item.paper["id"], with_abstract, fmt)
         if key not in self._cards:
-            context = {"paper": paper_view(item, with_abstract), "reason": marker("reason")}
+            context = {
+                "paper": paper_view(item, with_abstract),
+                "reason": marker("reason"),
+                "feedback": marker("feedback"),
+            }
             template = f"newsletter/email/_paper.{fmt}"
             self._cards[key] = (
                 self.fragment(template, context)
@@ -172,10 +180,12 @@ class Renderer:
             )
         return self._cards[key]
 
-    def cards(self, items: list[Item], fmt: str, full: int | None = None) -> str:
+    def cards(self, items: list[Item], fmt: str, full: int | None = None, feedback: str = "") -> str:
         escape_text = escape if fmt == "html" else str
         return "".join(
-            self.card(item, fmt, full is None or n < full).replace(marker("reason"), escape_text(item.reason))
+            self.card(item, fmt, full is None or n < full)
+            .replace(marker("reason"), escape_text(item.reason))
+            .replace(marker("feedback"), escape_text(feedback))
             for n, item in enumerate(items)
         )
 
@@ -192,22 +202,24 @@ class Renderer:
             "why": why(digest),
             **links,
         }
+        feedback = links.get("feedback_url", "")
         text = fill_slots(
             self.text_shell,
             {
                 **values,
-                "cards": self.cards(picked, "txt"),
-                "fill": f"{fill_heading}:\n\n{self.cards(fill, 'txt')}" if fill else "",
+                "cards": self.cards(picked, "txt", feedback=feedback),
+                "fill": f"{fill_heading}:\n\n{self.cards(fill, 'txt', feedback=feedback)}" if fill else "",
                 "more": "",
             },
         )
-        html = self.html(values, picked, fill, fill_heading, links["web_url"])
+        html = self.html(values, picked, fill, fill_heading, links)
         return Rendered(fill_slots(self.subject_shell, values).strip(), text, html)
 
-    def html(self, values: dict, picked: list[Item], fill: list[Item], fill_heading: str, web_url: str) -> str:
+    def html(self, values: dict, picked: list[Item], fill: list[Item], fill_heading: str, links: dict) -> str:
         """The HTML version, shrunk below MAX_HTML_BYTES: fewer abstracts first, then fewer cards."""
         escaped = {name: escape(value) for name, value in values.items()}
         section = self.fragment("newsletter/email/_section.html", {"heading": fill_heading}) if fill else ""
+        feedback = links.get("feedback_url", "")
         full = None
         shown = len(picked) + len(fill)
         while True:
@@ -217,13 +229,13 @@ class Renderer:
             more = ""
             if hidden:
                 label = f"{hidden} more paper{'s' if hidden != 1 else ''} on the web"
-                more = self.fragment("newsletter/email/_more.html", {"url": web_url, "label": label})
+                more = self.fragment("newsletter/email/_more.html", {"url": links["web_url"], "label": label})
             html = fill_slots(
                 self.html_shell,
                 {
                     **escaped,
-                    "cards": self.cards(shown_picked, "html", full),
-                    "fill": section + self.cards(shown_fill, "html", full) if shown_fill else "",
+                    "cards": self.cards(shown_picked, "html", full, feedback),
+                    "fill": section + self.cards(shown_fill, "html", full, feedback) if shown_fill else "",
                     "more": more,
                 },
             )

@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
-from newsletter import health
+from newsletter import archive, feedback, feeds, health
 from newsletter.compose import web_version
 from newsletter.models import Delivery
 from newsletter.render import paper_view, personal_links
 from newsletter.tick import request_digest_now
+from papers.models import Topic
 from subscribers.models import Subscriber
 from subscribers.tokens import BadToken, read_token
 
@@ -59,3 +62,135 @@ def send_digest_now(request, token):
         return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": "ask"})
     state = "queued" if request_digest_now(subscriber) else "already"
     return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": state})
+
+
+def _feedback_page(request, target: feedback.Target, state: str, changed: list[str] | None = None):
+    given = feedback.existing(target) if state != "ask" else None
+    context = {
+        "target": target,
+        "state": state,
+        "outcome": feedback.outcome(target.direction, target.followed if state == "ask" else changed or []),
+        "keywords": target.keywords if not target.more and given and not given.muted_keyword else [],
+        "given": given,
+        "preferences_token": target.subscriber.token("preferences"),
+    }
+    return render(request, "newsletter/feedback.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def give_feedback(request, token, paper_id, direction):
+    """One-click "more/less like this". A GET only shows what will happen (scanners open links); the POST applies."""
+    target = feedback.find_target(token, paper_id, direction)
+    if target is None:
+        return bad_link(request)
+    if request.method == "GET":
+        return _feedback_page(request, target, "already" if feedback.existing(target) else "ask")
+    if "keyword" in request.POST:
+        given = feedback.existing(target)
+        keyword = request.POST["keyword"]
+        if given and feedback.mute(target, given, keyword):
+            messages.success(request, f"Muted: papers about '{keyword.strip().lower()}' will no longer be sent to you.")
+        else:
+            messages.error(request, "That keyword could not be muted: choose one of this paper's keywords.")
+        return _feedback_page(request, target, "already")
+    given, created = feedback.apply(target)
+    return _feedback_page(request, target, "done" if created else "already", given.topics)
+
+
+@require_POST
+def set_topic_levels(request, token):
+    """The preferences page's "more / normal / less" per followed topic."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    levels = {}
+    for name, value in request.POST.items():
+        if name.startswith("level-") and name[6:].isdigit():
+            levels[int(name[6:])] = value
+    feedback.set_levels(subscriber, levels)
+    messages.success(request, "Your topic weights are saved.")
+    return redirect(reverse("preferences", args=[token]) + "#personalisation")
+
+
+@require_POST
+def reset_personalisation(request, token):
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    feedback.reset(subscriber)
+    messages.success(request, "Your personalisation is reset: every topic counts the same again.")
+    return redirect(reverse("preferences", args=[token]) + "#personalisation")
+
+
+# Public archive pages: the same for everyone, so browsers and proxies may keep them a while.
+ARCHIVE_MAX_AGE = 900
+
+
+def _week_version(request, week: str = "", slug: str = "") -> str | None:
+    monday = archive.parse_week(week) if week else None
+    if week and monday is None:
+        return None
+    return archive.version(monday)
+
+
+def archive_missing(request, what: str):
+    return render(request, "newsletter/archive_missing.html", {"what": what}, status=404)
+
+
+@require_GET
+@cache_control(public=True, max_age=ARCHIVE_MAX_AGE)
+@condition(etag_func=_week_version)
+def archive_index(request):
+    return render(request, "newsletter/archive_index.html", {"weeks": archive.weeks()})
+
+
+@require_GET
+@cache_control(public=True, max_age=ARCHIVE_MAX_AGE)
+@condition(etag_func=_week_version)
+def archive_week(request, week):
+    monday = archive.parse_week(week)
+    if monday is None:
+        return archive_missing(request, f"“{week}” is not a past week. Weeks are written like 2026-W48.")
+    context = {
+        "week": archive.Week(monday),
+        "top": archive.top_of_week(monday),
+        "sections": archive.sections(monday),
+    }
+    return render(request, "newsletter/archive_week.html", context)
+
+
+@require_GET
+@cache_control(public=True, max_age=ARCHIVE_MAX_AGE)
+@condition(etag_func=_week_version)
+def archive_topic(request, week, slug):
+    monday = archive.parse_week(week)
+    topic = Topic.objects.filter(slug=slug, active=True).first()
+    if monday is None or topic is None:
+        return archive_missing(request, f"There is no archive page for “{week}/{slug}”.")
+    section = next(iter(archive.sections(monday, [topic], per_topic=archive.TOPIC_PAGE)), None)
+    context = {"week": archive.Week(monday), "topic": topic, "section": section}
+    return render(request, "newsletter/archive_topic.html", context)
+
+
+@require_GET
+@cache_control(public=True, max_age=ARCHIVE_MAX_AGE)
+def trending_feed(request):
+    return feeds.TrendingFeed()(request)
+
+
+@require_GET
+@cache_control(public=True, max_age=ARCHIVE_MAX_AGE)
+def topic_feed(request, slug):
+    return feeds.TopicFeed()(request, slug=slug)
+
+
+@require_GET
+@cache_control(private=True, max_age=ARCHIVE_MAX_AGE)
+def personal_feed(request, token):
+    """A reader's digests as Atom; gone once they unsubscribe (a feed reader then stops asking)."""
+    subscriber = _record("feed", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    if subscriber.status not in (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED):
+        return render(request, "newsletter/bad_link.html", status=410)
+    return feeds.PersonalFeed()(request, subscriber=subscriber)

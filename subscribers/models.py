@@ -264,6 +264,15 @@ class ConsentEvidence:
         )
 
 
+def weight_level(weight: float) -> str:
+    """A topic weight in the reader's words: "less", "normal" or "more"."""
+    if weight < 0.95:
+        return "less"
+    if weight > 1.05:
+        return "more"
+    return "normal"
+
+
 class SubscriberTopic(models.Model):
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="topic_weights")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="subscriber_weights")
@@ -271,6 +280,10 @@ class SubscriberTopic(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscriber", "topic"], name="unique_subscriber_topic")]
+
+    @property
+    def level(self) -> str:
+        return weight_level(self.weight)
 
 
 class Consent(models.Model):

@@ -145,6 +145,11 @@ def preferences(request, subscriber, token):
         return redirect("preferences", token=token)
     context = {"subscriber": subscriber, "form": form, "token": token}
     context["unsubscribe_token"] = subscriber.token("unsubscribe")
+    context["feed_token"] = subscriber.token("feed")
+    context["level_choices"] = [("less", "Less"), ("normal", "Normal"), ("more", "More")]
+    context["weights"] = list(
+        subscriber.topic_weights.select_related("topic").order_by("topic__position", "topic__name")
+    )
     return render(request, "subscribers/preferences.html", context, status=400 if form.errors else 200)
 
 
