@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newsletter', '0003_digest_tick_schedule'),
+        ('newsletter', '0004_delivery_dashboard_indexes'),
         ('papers', '0003_beat_schedule'),
     ]
 
