@@ -4,14 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from newsletter.compose import Digest, preview
 from newsletter.delivery import build_message, site_domain
-from newsletter.models import Delivery, DeliveryItem
+from newsletter.models import Delivery, DeliveryItem, Feedback
 from newsletter.render import Rendered, Renderer, personal_links
 from newsletter.tick import enqueue
 from subscribers.models import Subscriber
@@ -121,12 +120,7 @@ def history(subscriber_id: int) -> dict | None:
     }
 
 
-def feedback_of(subscriber: Subscriber) -> list | None:
-    """The feedback a subscriber gave, when this installation records feedback (None when it does not)."""
-    try:
-        model = apps.get_model("newsletter", "Feedback")
-    except LookupError:
-        return None
-    if "subscriber" in {f.name for f in model._meta.get_fields()}:
-        return list(model.objects.filter(subscriber=subscriber)[:HISTORY_DELIVERIES])
-    return list(model.objects.filter(delivery__subscriber=subscriber)[:HISTORY_DELIVERIES])
+def feedback_of(subscriber: Subscriber) -> list:
+    """The "more / less like this" clicks of a subscriber, newest first."""
+    rows = Feedback.objects.filter(delivery__subscriber=subscriber).select_related("paper")
+    return list(rows[:HISTORY_DELIVERIES])

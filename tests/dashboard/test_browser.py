@@ -143,6 +143,12 @@ def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
     page.close()
 
 
+def submit(page, selector: str) -> None:
+    """Click a button that posts a form, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def messages_on(page) -> list[str]:
     return [" ".join(text.split()) for text in page.locator(".messagelist li").all_inner_texts()]
 
@@ -163,7 +169,7 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     # Ingest a recorded Hugging Face response through the upload page the dashboard links to.
     page.click("a.pb-action-link:text('Upload a saved response')")
     page.set_input_files("input[type=file]", HF_DAILY)
-    page.click("input[type=submit][value='Ingest file']")
+    submit(page, "input[type=submit][value='Ingest file']")
     [message] = messages_on(page)
     assert message.startswith("Ingested hf_daily_papers_2026-06-12.json as hf-daily: ")
     page.goto(live_server.url + "/admin/")
@@ -180,7 +186,7 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     assert frame.locator("body").inner_text()  # the HTML version renders inside its sandboxed frame
     page.screenshot(path=artifacts / "dashboard-preview.png", full_page=True)
     picks = page.locator("[data-figure=preview-items] tbody tr").count()
-    page.click("button[data-action=send-test]")
+    submit(page, "button[data-action=send-test]")
     assert messages_on(page) == [f"Sent a test of ada@example.com's digest ({picks} papers) to operator@example.com."]
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["operator@example.com"]
@@ -194,11 +200,11 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     # Pause every digest, then resume.
     page.goto(live_server.url + "/admin/")
     page.fill("input[name=reason]", "Checking the new mail provider")
-    page.click("button[data-action=pause]")
+    submit(page, "button[data-action=pause]")
     assert messages_on(page)[0].startswith("Sending paused")
     assert page.locator("[data-figure=sending]").inner_text() == "paused"
     page.locator("section[aria-labelledby=pb-health]").screenshot(path=artifacts / "dashboard-paused.png")
-    page.click("button[data-action=resume]")
+    submit(page, "button[data-action=resume]")
     assert messages_on(page)[0].startswith("Sending resumed")
     assert page.locator("[data-figure=sending]").inner_text() == "on"
     page.close()

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from newsletter.models import DeliveryItem
+from newsletter.models import DeliveryItem, Feedback
 from tests.dashboard.conftest import figure, messages_shown
 from tests.factories import make_delivery, make_paper, make_subscriber
 
@@ -66,7 +66,9 @@ def test_it_reads_the_history_in_a_bounded_number_of_queries(admin_client, djang
     for n in range(20):
         delivery = make_delivery(reader, f"2025-W{n + 10}", status="sent")
         DeliveryItem.objects.create(delivery=delivery, paper=make_paper(), position=1, reason="r")
-    with django_assert_max_num_queries(9):  # session, user, subscriber, consents, topics, deliveries, items, counts
+    with django_assert_max_num_queries(
+        10
+    ):  # session, user, subscriber, consents, topics, deliveries, items, counts, feedback
         assert admin_client.get(f"/admin/dashboard/history/{reader.pk}/").status_code == 200
 
 
@@ -81,3 +83,14 @@ def test_it_finds_a_subscriber_by_address_from_the_dashboard(admin_client):
 def test_it_says_so_for_a_subscriber_that_does_not_exist(admin_client):
     response = admin_client.get("/admin/dashboard/history/999999/", follow=True)
     assert messages_shown(response) == ["No subscriber #999999."]
+
+
+def test_it_lists_the_feedback_the_reader_gave(admin_client):
+    reader = a_reader_who_left()
+    item = reader.deliveries.get(period="2026-W46").items.get(position=1)
+    Feedback.objects.create(delivery=item.delivery, paper=item.paper, direction="less", topics=["Language models"])
+    response = admin_client.get(f"/admin/dashboard/history/{reader.pk}/")
+    page = BeautifulSoup(response.content, "lxml")
+    rows = [" ".join(li.get_text(" ").split()) for li in page.select('[aria-labelledby="pb-feedback"] li')]
+    assert len(rows) == 1
+    assert "Less like this on “Paper <0>” (moved Language models)" in rows[0]
