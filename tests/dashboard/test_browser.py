@@ -143,6 +143,12 @@ def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
     page.close()
 
 
+def submit(page, selector: str) -> None:
+    """Click what loads a new page, and wait for that page: its messages are read next."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def messages_on(page) -> list[str]:
     return [" ".join(text.split()) for text in page.locator(".messagelist li").all_inner_texts()]
 
@@ -161,9 +167,9 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     page.locator("section[aria-labelledby=pb-actions]").screenshot(path=artifacts / "dashboard-actions.png")
 
     # Ingest a recorded Hugging Face response through the upload page the dashboard links to.
-    page.click("a.pb-action-link:text('Upload a saved response')")
+    submit(page, "a.pb-action-link:text('Upload a saved response')")
     page.set_input_files("input[type=file]", HF_DAILY)
-    page.click("input[type=submit][value='Ingest file']")
+    submit(page, "input[type=submit][value='Ingest file']")
     [message] = messages_on(page)
     assert message.startswith("Ingested hf_daily_papers_2026-06-12.json as hf-daily: ")
     page.goto(live_server.url + "/admin/")
@@ -174,18 +180,18 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
 
     # Preview a reader's next digest, then send it to the operator's own address.
     page.fill(".pb-actions input[name=email]", "ada@example.com")
-    page.click("button[data-action=preview]")
+    submit(page, "button[data-action=preview]")
     page.wait_for_selector("[data-figure=preview-items]")
     frame = page.frame_locator("iframe.pb-email")
     assert frame.locator("body").inner_text()  # the HTML version renders inside its sandboxed frame
     page.screenshot(path=artifacts / "dashboard-preview.png", full_page=True)
     picks = page.locator("[data-figure=preview-items] tbody tr").count()
-    page.click("button[data-action=send-test]")
+    submit(page, "button[data-action=send-test]")
     assert messages_on(page) == [f"Sent a test of ada@example.com's digest ({picks} papers) to operator@example.com."]
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["operator@example.com"]
     assert received.message["Subject"].strip().startswith("[Test: ada@example.com] ")
-    page.click(".pb-find ~ section a:text('History')")
+    submit(page, ".pb-find ~ section a:text('History')")
     page.wait_for_selector("[data-figure=history-events]")
     # No ORM here: Playwright runs this body in a context whose database connection would outlive the test.
     assert page.locator("#pb-deliveries ~ .pb-empty").inner_text() == "No digest yet."  # the test was not recorded
@@ -194,11 +200,11 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     # Pause every digest, then resume.
     page.goto(live_server.url + "/admin/")
     page.fill("input[name=reason]", "Checking the new mail provider")
-    page.click("button[data-action=pause]")
+    submit(page, "button[data-action=pause]")
     assert messages_on(page)[0].startswith("Sending paused")
     assert page.locator("[data-figure=sending]").inner_text() == "paused"
     page.locator("section[aria-labelledby=pb-health]").screenshot(path=artifacts / "dashboard-paused.png")
-    page.click("button[data-action=resume]")
+    submit(page, "button[data-action=resume]")
     assert messages_on(page)[0].startswith("Sending resumed")
     assert page.locator("[data-figure=sending]").inner_text() == "on"
     page.close()
