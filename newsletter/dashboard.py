@@ -438,6 +438,8 @@ def schedules(now: datetime) -> list[Schedule]:
         else:
             try:
                 next_run = now + max(task.schedule.remaining_estimate(task.last_run_at or now), timedelta(0))
+                # celery reads its own clock a moment after `now`: 17:59:59.98 means the 18:00 run.
+                next_run = (next_run + timedelta(seconds=30)).replace(second=0, microsecond=0)
             except Exception:  # a schedule celery cannot evaluate (bad solar coordinates, say)
                 next_run = None
             if next_run is None:

@@ -144,7 +144,7 @@ def test_it_shows_the_dashboard_to_an_operator_who_logs_in(
 
 
 def submit(page, selector: str) -> None:
-    """Click a button that posts a form, and wait for the page it leads to."""
+    """Click what loads a new page, and wait for that page: its messages are read next."""
     with page.expect_navigation():
         page.click(selector)
 
@@ -167,7 +167,7 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     page.locator("section[aria-labelledby=pb-actions]").screenshot(path=artifacts / "dashboard-actions.png")
 
     # Ingest a recorded Hugging Face response through the upload page the dashboard links to.
-    page.click("a.pb-action-link:text('Upload a saved response')")
+    submit(page, "a.pb-action-link:text('Upload a saved response')")
     page.set_input_files("input[type=file]", HF_DAILY)
     submit(page, "input[type=submit][value='Ingest file']")
     [message] = messages_on(page)
@@ -180,7 +180,7 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
 
     # Preview a reader's next digest, then send it to the operator's own address.
     page.fill(".pb-actions input[name=email]", "ada@example.com")
-    page.click("button[data-action=preview]")
+    submit(page, "button[data-action=preview]")
     page.wait_for_selector("[data-figure=preview-items]")
     frame = page.frame_locator("iframe.pb-email")
     assert frame.locator("body").inner_text()  # the HTML version renders inside its sandboxed frame
@@ -191,7 +191,7 @@ def test_it_lets_an_operator_ingest_preview_send_a_test_and_pause_from_the_dashb
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["operator@example.com"]
     assert received.message["Subject"].strip().startswith("[Test: ada@example.com] ")
-    page.click(".pb-find ~ section a:text('History')")
+    submit(page, ".pb-find ~ section a:text('History')")
     page.wait_for_selector("[data-figure=history-events]")
     # No ORM here: Playwright runs this body in a context whose database connection would outlive the test.
     assert page.locator("#pb-deliveries ~ .pb-empty").inner_text() == "No digest yet."  # the test was not recorded

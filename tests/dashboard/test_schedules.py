@@ -42,3 +42,11 @@ def test_it_says_when_a_schedule_is_overdue_or_disabled(admin_client):
     page = open_dashboard(admin_client)
     assert figure(page, f"schedule-{late.pk}") == "every hour, due now"
     assert figure(page, f"schedule-{off.pk}") == "every hour; disabled"
+
+
+def test_it_names_the_minute_a_crontab_runs_when_the_clock_is_not_frozen(admin_client):
+    thrice = CrontabSchedule.objects.create(minute="0", hour="6,12,18", timezone="UTC")
+    task = PeriodicTask.objects.create(name="Ingest", task="papers.tasks.ingest", crontab=thrice)
+    summary = figure(open_dashboard(admin_client), f"schedule-{task.pk}")
+    assert summary.startswith("at 06:00, 12:00 and 18:00, next at ")
+    assert summary.split("next at ")[1].split()[-2].endswith(":00")  # never 17:59 for the 18:00 run

@@ -71,6 +71,9 @@ def test_it_lists_recent_failed_deliveries_with_their_reasons(admin_client):
     )
     Delivery.objects.create(subscriber=make_subscriber("fine@example.com"), period="2026-W48", status="sent")
 
-    table = rows(open_dashboard(admin_client), "failed-deliveries")
+    page = open_dashboard(admin_client)
+    table = rows(page, "failed-deliveries")
 
     assert table == [["Thu 26 Nov, 14:00", "gone@example.com", "2026-W48", "1", "550 5.1.1 No such user"]]
+    link = page.select_one('[data-figure="failed-deliveries"] tbody td a[title="History of this subscriber"]')
+    assert link["href"] == f"/admin/dashboard/history/{reader.pk}/"
