@@ -41,9 +41,11 @@ class Delivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["subscriber", "period"], name="one_delivery_per_period")]
         indexes = [
             models.Index(fields=["status", "retry_at"], name="delivery_retry_idx"),
-            # The dashboard: digests sent per day, and the current period's (or a retried period's) counts.
+            # The dashboard: digests sent and failed per day, the current period's (or a retried period's)
+            # counts, the latest failures.
             models.Index(fields=["sent_at"], name="delivery_sent_at_idx"),
             models.Index(fields=["period", "status"], name="delivery_period_status_idx"),
+            models.Index(fields=["status", "updated_at"], name="delivery_status_updated_idx"),
         ]
 
     def __str__(self) -> str:

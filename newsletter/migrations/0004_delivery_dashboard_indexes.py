@@ -20,4 +20,8 @@ class Migration(migrations.Migration):
             model_name='delivery',
             index=models.Index(fields=['period', 'status'], name='delivery_period_status_idx'),
         ),
+        migrations.AddIndex(
+            model_name='delivery',
+            index=models.Index(fields=['status', 'updated_at'], name='delivery_status_updated_idx'),
+        ),
     ]
