@@ -157,6 +157,10 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 20)
 POSTAL_ADDRESS = env_str("POSTAL_ADDRESS", "")
 
+# Bounce and complaint webhooks under /anymail/ (Postmark: /anymail/postmark/tracking/), behind HTTP basic
+# auth "user:password". Unset, a random secret nobody knows keeps the endpoint closed.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}"}
+
 # Celery: Redis when REDIS_URL is set, else a filesystem broker under var/.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -59,6 +59,15 @@ class SubscriberQuerySet(models.QuerySet):
         S = Subscriber.Status
         return self.move([S.PENDING, S.ACTIVE, S.PAUSED, S.BOUNCED], status=S.COMPLAINED)
 
+    def record_feedback(self, event_type: str, soft: bool = False) -> int:
+        """A provider's report on an address (anymail's normalized event type): complaints and hard bounces
+        suppress at once, soft bounces after repeats; anything else changes nothing."""
+        if event_type == "complained":
+            return self.complain()
+        if event_type == "bounced":
+            return self.soft_bounce() if soft else self.hard_bounce()
+        return 0
+
     def soft_bounce(self) -> int:
         """A failure that may pass: suppressed only after SOFT_BOUNCE_LIMIT in a row (a sent digest resets it)."""
         self.update(consecutive_failures=F("consecutive_failures") + 1)
