@@ -93,7 +93,8 @@ def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
                 status=Delivery.Status.QUEUED
             )
             if on_commit and created:
-                transaction.on_commit(lambda ids=created: on_commit(ids))
+                # robust: a broker that is down must not stop the claim; the rows are queued, the sweep sends them
+                transaction.on_commit(lambda ids=created: on_commit(ids), robust=True)
             delivery_ids.extend(created)
 
 
@@ -115,7 +116,7 @@ def sweep(now: datetime, on_commit=enqueue) -> list[int]:
     )
     if ids and on_commit:
         Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=timezone.now())
-        transaction.on_commit(lambda: on_commit(ids))
+        transaction.on_commit(lambda: on_commit(ids), robust=True)
     return ids
 
 
@@ -143,7 +144,7 @@ def resume_sending(on_commit=enqueue) -> list[int]:
             ).values_list("id", flat=True)
         )
         if ids and on_commit:
-            transaction.on_commit(lambda: on_commit(ids))
+            transaction.on_commit(lambda: on_commit(ids), robust=True)
     return ids
 
 
