@@ -38,10 +38,13 @@ class RecordingHandler:
     hang_next: int = 0  # this many DATA commands get no reply at all for `hang_seconds` (a server that hangs)
     hang_seconds: float = 60.0
     data_commands: int = 0
+    rcpt_attempts: Counter = field(default_factory=Counter)
     resets: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_attempts[address.lower()] += 1
         reply = self.rcpt_replies.get(address.lower())
         if reply:
             return reply
