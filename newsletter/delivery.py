@@ -5,6 +5,7 @@ import logging
 import random
 import re
 import smtplib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ class BatchResult:
     counts: Counter = field(default_factory=Counter)  # sent, skipped, failed, retry
     retry_ids: list[int] = field(default_factory=list)
     retry_in: timedelta = MAX_BACKOFF
+    leftover_ids: list[int] = field(default_factory=list)  # not tried before the batch's time ran out
 
 
 def site_domain() -> str:
@@ -200,11 +202,20 @@ def postpone(digests: list[Digest], exc: Exception, now: datetime, result: Batch
         result.retry_in = min(result.retry_in, wait)
 
 
-def deliver(digests: list[Digest], connection, now: datetime, result: BatchResult) -> None:
-    """Send each digest over one connection, reopened after a drop; if it cannot be reopened, postpone the rest."""
+def deliver(
+    digests: list[Digest], connection, now: datetime, result: BatchResult, deadline: float = float("inf")
+) -> None:
+    """Send each digest over one connection, reopened after a drop; if it cannot be reopened, postpone the rest.
+
+    Past `deadline` (time.monotonic()) the rest is left for another task: a time limit striking mid-send
+    would roll back a message the server may already have taken, and send it twice.
+    """
     renderer = Renderer()
     connected = False
     for n, digest in enumerate(digests):
+        if time.monotonic() > deadline:
+            result.leftover_ids = [d.delivery.id for d in digests[n:]]
+            return
         if not connected:
             try:
                 connection.open()
@@ -245,7 +256,11 @@ def send_one(digest: Digest, renderer: Renderer, connection, now: datetime, resu
 
 
 def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchResult:
-    """Compose, render and send the given deliveries; finished, taken or vanished ones are left alone."""
+    """Compose, render and send the given deliveries; finished, taken or vanished ones are left alone.
+
+    It stops after half the task's soft time limit and returns the rest as `leftover_ids`.
+    """
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
     now = now or timezone.now()
     result = BatchResult()
     if SendingSwitch.is_paused():
@@ -254,7 +269,7 @@ def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchRes
     skip([d for d in digests if not d.items], NOTHING_NEW, now, result)
     connection = get_connection()
     try:
-        deliver([d for d in digests if d.items], connection, now, result)
+        deliver([d for d in digests if d.items], connection, now, result, deadline)
     finally:
         with contextlib.suppress(Exception):
             connection.close()

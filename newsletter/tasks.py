@@ -28,5 +28,7 @@ MAX_COUNTDOWN = timedelta(minutes=5)
 def send_batch(self, delivery_ids: list[int]) -> None:
     """Send one batch of deliveries; those that failed temporarily come back after a short backoff."""
     result = delivery.send_batch(delivery_ids)
+    if result.leftover_ids:
+        send_batch.delay(result.leftover_ids)
     if result.retry_ids and result.retry_in <= MAX_COUNTDOWN:
         raise self.retry(args=(result.retry_ids,), countdown=max(1, int(result.retry_in.total_seconds())))
