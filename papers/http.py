@@ -61,9 +61,7 @@ def _read_capped(response: httpx.Response, url: str) -> bytes:
 
 
 def client() -> httpx.Client:
-    timeout = httpx.Timeout(
-        settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT
-    )
+    timeout = httpx.Timeout(settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT)
     return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
 
 
