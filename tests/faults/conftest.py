@@ -35,6 +35,17 @@ SMTP_TIMEOUT = 3
 UNFINISHED = [Delivery.Status.CLAIMED, Delivery.Status.QUEUED, Delivery.Status.SENDING, Delivery.Status.RETRY]
 
 
+@pytest.fixture(autouse=True)
+def postgres_and_redis(redis_url):
+    """The faults are those of the production stack: PostgreSQL row locks and a Redis broker."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
+        pytest.skip("the fault tests run on PostgreSQL (DATABASE_URL)")
+
+
 @pytest.fixture
 def fault_settings(settings, transactional_db):
     settings.CELERY_TASK_TIME_LIMIT = TIME_LIMIT
