@@ -202,6 +202,7 @@ PAPERS_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 PAPERS_ARXIV_RSS_URL = "https://rss.arxiv.org/rss"
 PAPERS_HTTP_CONNECT_TIMEOUT = 5.0
 PAPERS_HTTP_READ_TIMEOUT = 30.0
+PAPERS_HTTP_TOTAL_TIMEOUT = 120.0  # the whole body, however slowly it trickles in
 PAPERS_HTTP_RETRIES = 3
 PAPERS_HTTP_BACKOFF = 2.0  # seconds, doubled at each retry; a Retry-After header wins up to PAPERS_HTTP_MAX_WAIT
 PAPERS_HTTP_MAX_WAIT = 60.0
