@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-RATES = [25, 50, 100, 150, 200, 300, 400]
+RATES = [5, 10, 15, 25, 50, 100, 150, 200, 300, 400]
 STEP_SECONDS = 10
 P95_BUDGET = 0.300
 
