@@ -1,6 +1,6 @@
 """Measure ingestion speed and queries: N papers built from the real HF records, created then re-ingested.
 
-    .venv/bin/python -m bench.ingest [N]     # uses DATABASE_URL; writes into a throwaway test database
+.venv/bin/python -m bench.ingest [N]     # uses DATABASE_URL; writes into a throwaway test database
 """
 
 import json

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from newsletter.models import Delivery, DeliveryItem, Feedback, SendingSwitch
-from newsletter.tick import request_digest_now
+from newsletter.tick import request_digest_now, resume_sending
 
 
 class DeliveryItemInline(admin.TabularInline):
@@ -39,6 +39,12 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         SendingSwitch.objects.get_or_create(id=1)
         return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.paused:
+            queued = resume_sending()
+            self.message_user(request, f"Sending resumed: {len(queued)} held-back digest(s) queued.")
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -2,8 +2,10 @@
 
 import contextlib
 import logging
+import random
 import re
 import smtplib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +14,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from newsletter.compose import NOTHING_NEW, Digest, compose_ids
@@ -22,9 +26,10 @@ from subscribers.models import Subscriber
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5  # temporary failures before a delivery is given up
-MAX_BACKOFF = timedelta(minutes=5)
-HARD_BOUNCE_LIMIT = 3  # permanent failures in a row that suppress a subscriber
+# Temporary failures (4xx, 552, a lost connection) are retried until the delivery is this old, then failed.
+RETRY_WINDOW = timedelta(hours=24)
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(minutes=30)  # waits longer than a Celery countdown are left to the tick's sweep
 MAILBOX_FAILURE = re.compile(r"\b5\.1\.\d{1,3}\b")  # RFC 3463: bad destination mailbox or address
 NOT_ACTIVE = "The subscriber is no longer active"
 
@@ -34,6 +39,7 @@ class BatchResult:
     counts: Counter = field(default_factory=Counter)  # sent, skipped, failed, retry
     retry_ids: list[int] = field(default_factory=list)
     retry_in: timedelta = MAX_BACKOFF
+    leftover_ids: list[int] = field(default_factory=list)  # not tried before the batch's time ran out
 
 
 def site_domain() -> str:
@@ -79,12 +85,35 @@ def smtp_failure(exc: Exception) -> tuple[int | None, str]:
     return None, f"{type(exc).__name__}: {exc}"
 
 
+def is_temporary(code: int | None) -> bool:
+    """4xx and a lost connection are temporary; so is 552 (RFC 5321 asks clients to treat it as 452)."""
+    return code is None or 400 <= code < 500 or code == 552
+
+
 def backoff(attempts: int) -> timedelta:
-    return min(timedelta(minutes=1) * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    """Exponential from one minute, capped, with jitter so a recovering server is not hit by every retry at once."""
+    wait = min(FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 16), MAX_BACKOFF)
+    return wait * random.uniform(0.5, 1.0)
+
+
+def gave_up(created_at: datetime | None, now: datetime) -> bool:
+    return created_at is not None and now - created_at >= RETRY_WINDOW
 
 
 def active_subscribers():
     return Subscriber.objects.filter(status=Subscriber.Status.ACTIVE).values("id")
+
+
+def hold_reader(subscriber_id: int) -> bool:
+    """Lock the reader's row while their message goes out, if they still receive digests.
+
+    An unsubscribe (or a bounce) updating the row waits for this send to finish, so once the unsubscribe
+    POST has returned nothing more leaves for that reader. Without row locks (SQLite) this is a plain check.
+    """
+    rows = Subscriber.objects.filter(id=subscriber_id, status=Subscriber.Status.ACTIVE)
+    if db_connection.features.has_select_for_update:
+        rows = rows.select_for_update(no_key=db_connection.features.has_select_for_no_key_update)
+    return bool(list(rows.values_list("id", flat=True)))
 
 
 def claim(delivery: Delivery, now: datetime) -> bool:
@@ -92,11 +121,12 @@ def claim(delivery: Delivery, now: datetime) -> bool:
 
     The status test must sit on the updated row itself, not in a joined subquery: PostgreSQL re-checks only
     the row's own conditions after waiting for a concurrent update, so a join would let two workers through.
+    Nothing is taken while sending is paused.
     """
     return bool(
-        Delivery.objects.filter(
-            id=delivery.id, status__in=Delivery.SENDABLE, subscriber_id__in=active_subscribers()
-        ).update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
+        Delivery.objects.filter(id=delivery.id, status__in=Delivery.SENDABLE, subscriber_id__in=active_subscribers())
+        .exclude(Exists(SendingSwitch.objects.filter(id=1, paused=True)))
+        .update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
     )
 
 
@@ -117,8 +147,8 @@ def record_failure(digest: Digest, exc: Exception, now: datetime, result: BatchR
     attempts = delivery.attempts + 1
     code, text = smtp_failure(exc)
     error = f"{code} {text}" if code else text
-    if code is None or 400 <= code < 500:
-        if attempts < MAX_ATTEMPTS:
+    if is_temporary(code):
+        if not gave_up(delivery.created_at, now):
             wait = backoff(attempts)
             Delivery.objects.filter(id=delivery.id).update(
                 status=Delivery.Status.RETRY, retry_at=now + wait, error=error
@@ -127,18 +157,17 @@ def record_failure(digest: Digest, exc: Exception, now: datetime, result: BatchR
             result.retry_ids.append(delivery.id)
             result.retry_in = min(result.retry_in, wait)
             return
-        error = f"Gave up after {attempts} temporary failures: {error}"
+        error = f"Gave up after {attempts} temporary failures in {RETRY_WINDOW}: {error}"
     Delivery.objects.filter(id=delivery.id).update(status=Delivery.Status.FAILED, error=error, retry_at=None)
     result.counts["failed"] += 1
-    if code is None or code < 500:
+    if code is None:  # our side or the network: says nothing about the address
         return
-    subscriber = Subscriber.objects.filter(id=digest.subscriber.id)
-    subscriber.update(consecutive_failures=F("consecutive_failures") + 1)
-    active = subscriber.filter(status=Subscriber.Status.ACTIVE)
-    if MAILBOX_FAILURE.search(text):
-        active.update(status=Subscriber.Status.BOUNCED)
+    # The suppression list is the subscriber's status: a bad mailbox at once, other refusals after repeats.
+    reader = Subscriber.objects.filter(id=digest.subscriber.id)
+    if code >= 500 and code != 552 and MAILBOX_FAILURE.search(text):
+        reader.hard_bounce()
     else:
-        active.filter(consecutive_failures__gte=HARD_BOUNCE_LIMIT).update(status=Subscriber.Status.BOUNCED)
+        reader.soft_bounce()
 
 
 def skip(digests: list[Digest], reason: str, now: datetime, result: BatchResult) -> None:
@@ -156,13 +185,13 @@ def postpone(digests: list[Digest], exc: Exception, now: datetime, result: Batch
     """The mail server cannot be reached: try these deliveries again later, with the same bounded backoff."""
     error = smtp_failure(exc)[1]
     pending = Delivery.objects.filter(id__in=[d.delivery.id for d in digests], status__in=Delivery.SENDABLE)
-    by_attempts: dict[int, list[int]] = {}
-    for pk, attempts in pending.values_list("id", "attempts"):
-        by_attempts.setdefault(attempts + 1, []).append(pk)
-    for attempts, ids in by_attempts.items():
+    by_attempts: dict[tuple[int, bool], list[int]] = {}
+    for pk, attempts, created_at in pending.values_list("id", "attempts", "created_at"):
+        by_attempts.setdefault((attempts + 1, gave_up(created_at, now)), []).append(pk)
+    for (attempts, too_old), ids in by_attempts.items():
         rows = Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE)
-        if attempts >= MAX_ATTEMPTS:
-            failed = f"Gave up after {attempts} temporary failures: {error}"
+        if too_old:
+            failed = f"Gave up after {attempts} temporary failures in {RETRY_WINDOW}: {error}"
             result.counts["failed"] += rows.update(status=Delivery.Status.FAILED, attempts=attempts, error=failed)
             continue
         wait = backoff(attempts)
@@ -173,11 +202,20 @@ def postpone(digests: list[Digest], exc: Exception, now: datetime, result: Batch
         result.retry_in = min(result.retry_in, wait)
 
 
-def deliver(digests: list[Digest], connection, now: datetime, result: BatchResult) -> None:
-    """Send each digest over one connection, reopened after a drop; if it cannot be reopened, postpone the rest."""
+def deliver(
+    digests: list[Digest], connection, now: datetime, result: BatchResult, deadline: float = float("inf")
+) -> None:
+    """Send each digest over one connection, reopened after a drop; if it cannot be reopened, postpone the rest.
+
+    Past `deadline` (time.monotonic()) the rest is left for another task: a time limit striking mid-send
+    would roll back a message the server may already have taken, and send it twice.
+    """
     renderer = Renderer()
     connected = False
     for n, digest in enumerate(digests):
+        if time.monotonic() > deadline:
+            result.leftover_ids = [d.delivery.id for d in digests[n:]]
+            return
         if not connected:
             try:
                 connection.open()
@@ -185,8 +223,21 @@ def deliver(digests: list[Digest], connection, now: datetime, result: BatchResul
                 postpone(digests[n:], exc, now, result)
                 return
             connected = True
-        if not claim(digest.delivery, now):
-            continue
+        connected = send_one(digest, renderer, connection, now, result)
+
+
+def send_one(digest: Digest, renderer: Renderer, connection, now: datetime, result: BatchResult) -> bool:
+    """Claim, send and record one delivery; return whether the connection is still usable.
+
+    Where the database has row locks the claim, the send and the record are one transaction: a worker killed
+    mid-send rolls the claim back, so the delivery is sent again (at most one duplicate, if the message had
+    left) instead of being lost. Without them (SQLite) the claim is committed first and a delivery stuck in
+    "sending" is queued again by the tick's sweep.
+    """
+    locking = db_connection.features.has_select_for_update
+    with transaction.atomic() if locking else contextlib.nullcontext():
+        if not hold_reader(digest.subscriber.id) or not claim(digest.delivery, now):
+            return True
         links = personal_links(digest)
         message = build_message(digest, renderer.render(digest, links), links, connection)
         try:
@@ -194,17 +245,22 @@ def deliver(digests: list[Digest], connection, now: datetime, result: BatchResul
         except (smtplib.SMTPException, OSError) as exc:
             log.warning("delivery %s to subscriber %s failed: %s", digest.delivery.id, digest.subscriber.id, exc)
             record_failure(digest, exc, now, result)
-            if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                with contextlib.suppress(Exception):  # the connection is gone; the next send opens a new one
-                    connection.close()
-                connected = False
-            continue
+            if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                return True
+            with contextlib.suppress(Exception):  # the connection is gone; the next send opens a new one
+                connection.close()
+            return False
         record_sent(digest, message.extra_headers["Message-ID"], now)
         result.counts["sent"] += 1
+    return True
 
 
 def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchResult:
-    """Compose, render and send the given deliveries; finished, taken or vanished ones are left alone."""
+    """Compose, render and send the given deliveries; finished, taken or vanished ones are left alone.
+
+    It stops after half the task's soft time limit and returns the rest as `leftover_ids`.
+    """
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
     now = now or timezone.now()
     result = BatchResult()
     if SendingSwitch.is_paused():
@@ -213,7 +269,7 @@ def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchRes
     skip([d for d in digests if not d.items], NOTHING_NEW, now, result)
     connection = get_connection()
     try:
-        deliver([d for d in digests if d.items], connection, now, result)
+        deliver([d for d in digests if d.items], connection, now, result, deadline)
     finally:
         with contextlib.suppress(Exception):
             connection.close()

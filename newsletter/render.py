@@ -73,6 +73,12 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+def web_link(url: str | None) -> str:
+    """A scraped link only if it is http(s): a `javascript:` or `data:` URL is dropped, not escaped."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
 def paper_view(item: Item, with_abstract: bool = True) -> dict:
     """What a card shows of a paper row."""
     row = item.paper
@@ -82,7 +88,7 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
         "hf_url": f"https://huggingface.co/papers/{arxiv_id}",
         "arxiv_url": f"https://arxiv.org/abs/{arxiv_id}",
         "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}",
-        "code_url": row.get("github_repo") or "",
+        "code_url": web_link(row.get("github_repo")),
         "authors": shorten_authors(row["authors"]),
         "excerpt": excerpt(row["abstract"]) if with_abstract else "",
         "badges": item.badges,

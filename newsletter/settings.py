@@ -158,6 +158,10 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 20)
 POSTAL_ADDRESS = env_str("POSTAL_ADDRESS", "")
 
+# Bounce and complaint webhooks under /anymail/ (Postmark: /anymail/postmark/tracking/), behind HTTP basic
+# auth "user:password". Unset, a random secret nobody knows keeps the endpoint closed.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}"}
+
 # Celery: Redis when REDIS_URL is set, else a filesystem broker under var/.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -176,7 +180,7 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(30, CELERY_TASK_TIME_LIMIT // 10)
 if REDIS_URL:
     # A task unacknowledged this long is redelivered; it must outlast the task time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
@@ -199,6 +203,7 @@ PAPERS_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 PAPERS_ARXIV_RSS_URL = "https://rss.arxiv.org/rss"
 PAPERS_HTTP_CONNECT_TIMEOUT = 5.0
 PAPERS_HTTP_READ_TIMEOUT = 30.0
+PAPERS_HTTP_TOTAL_TIMEOUT = 120.0  # the whole body, however slowly it trickles in
 PAPERS_HTTP_RETRIES = 3
 PAPERS_HTTP_BACKOFF = 2.0  # seconds, doubled at each retry; a Retry-After header wins up to PAPERS_HTTP_MAX_WAIT
 PAPERS_HTTP_MAX_WAIT = 60.0

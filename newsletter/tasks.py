@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from celery import shared_task
 
 from newsletter import delivery
@@ -17,9 +19,16 @@ def tick() -> int:
     return len(claimed)
 
 
+# Longer waits are not held in the broker (a countdown outliving the visibility timeout is delivered twice):
+# the tick's sweep queues those deliveries again when their retry_at comes.
+MAX_COUNTDOWN = timedelta(minutes=5)
+
+
 @shared_task(bind=True, max_retries=None)
 def send_batch(self, delivery_ids: list[int]) -> None:
-    """Send one batch of deliveries; those that failed temporarily come back after a backoff."""
+    """Send one batch of deliveries; those that failed temporarily come back after a short backoff."""
     result = delivery.send_batch(delivery_ids)
-    if result.retry_ids:
-        raise self.retry(args=(result.retry_ids,), countdown=int(result.retry_in.total_seconds()))
+    if result.leftover_ids:
+        send_batch.delay(result.leftover_ids)
+    if result.retry_ids and result.retry_in <= MAX_COUNTDOWN:
+        raise self.retry(args=(result.retry_ids,), countdown=max(1, int(result.retry_in.total_seconds())))

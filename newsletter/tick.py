@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,12 +15,15 @@ from subscribers.models import Subscriber
 
 CLAIM_CHUNK = 1000
 BATCH_SIZE = 100
-# A queued delivery no worker has touched for this long lost its message (broker flushed, worker killed).
-STALE_QUEUED = timedelta(minutes=30)
-# A delivery still "sending" this long was interrupted (worker killed mid-send); the message may have left,
-# so it is marked failed rather than sent again.
-STALE_SENDING = timedelta(hours=1)
-INTERRUPTED = "Interrupted while sending; not sent again in case the message already left"
+INTERRUPTED = "Interrupted while sending (worker killed); sent again"
+
+
+def stale_after() -> timedelta:
+    """No task runs longer than its time limit, so a delivery untouched for longer has lost its task
+    (a killed worker, a Redis restarted without persistence) and is queued again."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
 SCHEDULE_FIELDS = ("id", "next_digest_at", "frequency", "weekday", "hour", "timezone")
 
 
@@ -89,27 +93,30 @@ def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
                 status=Delivery.Status.QUEUED
             )
             if on_commit and created:
-                transaction.on_commit(lambda ids=created: on_commit(ids))
+                # robust: a broker that is down must not stop the claim; the rows are queued, the sweep sends them
+                transaction.on_commit(lambda ids=created: on_commit(ids), robust=True)
             delivery_ids.extend(created)
 
 
 def sweep(now: datetime, on_commit=enqueue) -> list[int]:
-    """Queue again the deliveries whose retry time has come and those whose queue message was lost."""
-    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=timezone.now() - STALE_SENDING).update(
-        status=Delivery.Status.FAILED, error=INTERRUPTED
+    """Queue again the deliveries whose retry time has come and those whose task was lost.
+
+    Where claims are committed before the send (SQLite), a delivery left "sending" by a killed worker is
+    sent again: the promise is that nothing is lost, at the price of one possible duplicate.
+    """
+    stale = timezone.now() - stale_after()
+    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=stale).update(
+        status=Delivery.Status.RETRY, retry_at=now, error=INTERRUPTED
     )
     ids = list(
         Delivery.objects.filter(
             Q(status=Delivery.Status.RETRY, retry_at__lte=now)
-            | Q(
-                status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED],
-                updated_at__lt=timezone.now() - STALE_QUEUED,
-            )
+            | Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED], updated_at__lt=stale)
         ).values_list("id", flat=True)
     )
     if ids and on_commit:
         Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=timezone.now())
-        transaction.on_commit(lambda: on_commit(ids))
+        transaction.on_commit(lambda: on_commit(ids), robust=True)
     return ids
 
 
@@ -124,6 +131,21 @@ def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], lis
     schedule_unscheduled(now)
     claimed = claim_due(now, on_commit=on_commit)
     return claimed, sweep(now, on_commit=on_commit)
+
+
+def resume_sending(on_commit=enqueue) -> list[int]:
+    """Switch sending back on and queue at once what the pause held back, so it continues where it stopped."""
+    with transaction.atomic():
+        SendingSwitch.set(False)
+        ids = list(
+            Delivery.objects.filter(
+                Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED])
+                | Q(status=Delivery.Status.RETRY, retry_at__lte=timezone.now())
+            ).values_list("id", flat=True)
+        )
+        if ids and on_commit:
+            transaction.on_commit(lambda: on_commit(ids), robust=True)
+    return ids
 
 
 def request_digest_now(subscriber: Subscriber, now: datetime | None = None, on_commit=enqueue) -> Delivery | None:

@@ -6,6 +6,8 @@ from newsletter.admin_site import dashboard_index
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Provider webhooks (bounces, complaints) that feed the suppression list; basic auth from ANYMAIL_WEBHOOK_SECRET.
+    path("anymail/", include("anymail.urls")),
     # The admin index, with the operator dashboard; every other admin page is the stock one.
     path("admin/", dashboard_index, name="dashboard"),
     path("admin/dashboard/", include(admin_views.urlpatterns)),

@@ -110,8 +110,21 @@ class PaperAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Moderation", {"fields": ["hidden", "pinned", "topic_badges", "links"]}),
         ("Paper", {"fields": ["arxiv_id", "title", "abstract", "author_list", "published_at", "category_list"]}),
-        ("Hugging Face", {"fields": ["hf_listed_on", "trending_date", "upvotes", "num_comments", "github_stars",
-                                    "organization", "submitted_by", "keyword_list"]}),  # fmt: skip
+        (
+            "Hugging Face",
+            {
+                "fields": [
+                    "hf_listed_on",
+                    "trending_date",
+                    "upvotes",
+                    "num_comments",
+                    "github_stars",
+                    "organization",
+                    "submitted_by",
+                    "keyword_list",
+                ]
+            },
+        ),  # fmt: skip
         ("Record", {"fields": ["sources", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
@@ -166,7 +179,8 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.display(description="links")
     def links(self, paper):
         pairs = [("Hugging Face", paper.hf_url), ("arXiv", paper.arxiv_url), ("PDF", paper.pdf_url)]
-        pairs += [(label, url) for label, url in (("code", paper.github_repo), ("project", paper.project_page)) if url]
+        scraped = (("code", paper.github_repo), ("project", paper.project_page))
+        pairs += [(label, url) for label, url in scraped if url.startswith(("https://", "http://"))]  # no javascript:
         return format_html_join(" · ", '<a href="{}" rel="noopener noreferrer">{}</a>', ((u, lbl) for lbl, u in pairs))
 
     @admin.action(description="Re-tag selected papers")
@@ -176,9 +190,7 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 class UploadForm(forms.Form):
-    source = forms.ChoiceField(
-        choices=[("", "Detect from the file"), *IngestionRun.Source.choices], required=False
-    )
+    source = forms.ChoiceField(choices=[("", "Detect from the file"), *IngestionRun.Source.choices], required=False)
     file = forms.FileField(help_text="A saved HF daily papers JSON, HF papers HTML page, or arXiv Atom/RSS feed.")
 
     def clean_file(self):
@@ -264,7 +276,8 @@ def _run_now(model_admin: IngestionRunAdmin, request):
     run = start_run(source, {"requested_by": request.user.get_username()}, IngestionRun.Trigger.ADMIN)
     transaction.on_commit(lambda: tasks.ingest_source.delay(source, run_id=run.pk))
     model_admin.message_user(
-        request, f"Queued a {run.get_source_display()} run (#{run.pk}); its result appears here when a worker is done.",
+        request,
+        f"Queued a {run.get_source_display()} run (#{run.pk}); its result appears here when a worker is done.",
         messages.SUCCESS,
     )
     return redirect("admin:papers_ingestionrun_changelist")
@@ -274,4 +287,3 @@ def _ingest_upload(source: str, upload) -> IngestionRun:
     content = upload.read()
     source = source or detect_source(content)
     return ingest_content(source, content, parameters={"file": upload.name}, trigger=IngestionRun.Trigger.ADMIN)
-

@@ -25,7 +25,9 @@ class FetchError(Exception):
 
 def check_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or parts.hostname not in settings.PAPERS_HTTP_ALLOWED_HOSTS:
+    if parts.scheme not in ("https", "http"):
+        raise FetchError(f"refused to fetch {url}: scheme {parts.scheme!r} is not http(s)")
+    if parts.hostname not in settings.PAPERS_HTTP_ALLOWED_HOSTS:
         raise FetchError(f"refused to fetch {url}: host {parts.hostname!r} is not on the allow-list")
     return url
 
@@ -52,10 +54,14 @@ def _read_capped(response: httpx.Response, url: str) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise FetchError(f"{url} answered {int(declared) / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
     body = bytearray()
-    for chunk in response.iter_bytes():
+    # The read timeout is per read: a server dripping a byte at a time would never trip it.
+    deadline = time.monotonic() + settings.PAPERS_HTTP_TOTAL_TIMEOUT
+    for chunk in response.iter_bytes():  # decoded: a gzip bomb meets the same cap
         body += chunk
         if len(body) > limit:
             raise FetchError(f"{url} sent more than {limit / 1e6:.1f} MB; download aborted")
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took over {settings.PAPERS_HTTP_TOTAL_TIMEOUT:.0f} s to send its answer; aborted")
     return bytes(body)
 
 
@@ -65,9 +71,7 @@ def user_agent() -> str:
 
 
 def client() -> httpx.Client:
-    timeout = httpx.Timeout(
-        settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT
-    )
+    timeout = httpx.Timeout(settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT)
     return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent()})
 
 

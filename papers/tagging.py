@@ -119,9 +119,9 @@ def score_topics(
     categories = categories or []
     raw = {m.topic_id: m.score(title, abstract, ai_text, categories, primary_category) for m in matchers}
     best = max(raw.values(), default=0.0)
-    kept = sorted(
-        ((s, tid) for tid, s in raw.items() if s >= THRESHOLD and s >= RELATIVE_FLOOR * best), reverse=True
-    )[:MAX_TOPICS]
+    kept = sorted(((s, tid) for tid, s in raw.items() if s >= THRESHOLD and s >= RELATIVE_FLOOR * best), reverse=True)[
+        :MAX_TOPICS
+    ]
     return {tid: round(min(s / FULL_SCORE, 1.0), 3) for s, tid in kept}
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,8 @@ from subscribers.tokens import make_token
 
 # A pending address gets at most one confirmation email per this interval, however often the form is sent.
 RESEND_INTERVAL = timedelta(minutes=5)
+# Soft bounces (a full mailbox, a refusal that is not "no such user") in a row that suppress an address.
+SOFT_BOUNCE_LIMIT = 3
 
 
 class SubscriberQuerySet(models.QuerySet):
@@ -41,6 +43,36 @@ class SubscriberQuerySet(models.QuerySet):
         S = Subscriber.Status
         return self.move(
             [S.PENDING, S.ACTIVE, S.PAUSED], status=S.UNSUBSCRIBED, unsubscribed_at=timezone.now(), confirm_nonce=""
+        )
+
+    # The suppression list is the status itself: bounced and complained addresses get nothing, and every
+    # send checks the status at the moment it goes out. An unsubscribed address stays unsubscribed.
+
+    def hard_bounce(self) -> int:
+        """No such mailbox (an SMTP 5.1.x or a provider's hard bounce): suppressed at once."""
+        S = Subscriber.Status
+        self.update(consecutive_failures=F("consecutive_failures") + 1)
+        return self.move([S.PENDING, S.ACTIVE, S.PAUSED], status=S.BOUNCED)
+
+    def complain(self) -> int:
+        """A spam complaint: suppressed at once, also when the address had bounced before."""
+        S = Subscriber.Status
+        return self.move([S.PENDING, S.ACTIVE, S.PAUSED, S.BOUNCED], status=S.COMPLAINED)
+
+    def record_feedback(self, event_type: str, soft: bool = False) -> int:
+        """A provider's report on an address (anymail's normalized event type): complaints and hard bounces
+        suppress at once, soft bounces after repeats; anything else changes nothing."""
+        if event_type == "complained":
+            return self.complain()
+        if event_type == "bounced":
+            return self.soft_bounce() if soft else self.hard_bounce()
+        return 0
+
+    def soft_bounce(self) -> int:
+        """A failure that may pass: suppressed only after SOFT_BOUNCE_LIMIT in a row (a sent digest resets it)."""
+        self.update(consecutive_failures=F("consecutive_failures") + 1)
+        return self.filter(consecutive_failures__gte=SOFT_BOUNCE_LIMIT).move(
+            [Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED], status=Subscriber.Status.BOUNCED
         )
 
 

@@ -62,21 +62,31 @@ def test_it_retries_a_temporary_failure_later(smtp_server, papers):
     d = make_delivery(make_subscriber(topics=["llm"]))
     result = delivery.send_batch([d.id], NOW)
     d.refresh_from_db()
-    assert (d.status, d.retry_at, result.retry_ids) == (Delivery.Status.RETRY, NOW + timedelta(minutes=1), [d.id])
+    assert (d.status, result.retry_ids) == (Delivery.Status.RETRY, [d.id])
+    assert NOW + timedelta(seconds=30) <= d.retry_at <= NOW + timedelta(minutes=1)  # one minute, with jitter
     assert d.error.startswith("451")
     smtp_server.handler.data_reply = None
     assert delivery.send_batch([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
     assert len(smtp_server.messages) == 1
 
 
-def test_it_gives_up_after_five_temporary_failures(smtp_server, papers):
+def test_it_retries_temporary_failures_for_a_day_then_gives_up(smtp_server, papers):
     smtp_server.handler.data_reply = "421 4.7.0 Too busy"
     d = make_delivery(make_subscriber(topics=["llm"]))
-    for _ in range(5):
-        delivery.send_batch([d.id], NOW)
+    Delivery.objects.filter(id=d.id).update(created_at=NOW)
+    waits = []
+    at = NOW
+    while Delivery.objects.get(id=d.id).status != Delivery.Status.FAILED:
+        delivery.send_batch([d.id], at)
+        retry_at = Delivery.objects.get(id=d.id).retry_at
+        if retry_at:
+            waits.append(retry_at - at)
+            at = retry_at
+    assert all(timedelta(seconds=30) <= w <= timedelta(minutes=30) for w in waits)
+    assert waits[1] > waits[0] and max(waits) > timedelta(minutes=15)  # exponential, then capped
+    assert timedelta(hours=23) < at - NOW <= timedelta(hours=24, minutes=30)
     d.refresh_from_db()
-    assert d.status == Delivery.Status.FAILED and d.attempts == 5
-    assert d.error.startswith("Gave up after 5 temporary failures: 421")
+    assert d.error.startswith(f"Gave up after {d.attempts} temporary failures in 1 day, 0:00:00: 421")
 
 
 def test_it_suppresses_a_subscriber_whose_mailbox_does_not_exist(smtp_server, papers):
@@ -92,12 +102,23 @@ def test_it_suppresses_a_subscriber_whose_mailbox_does_not_exist(smtp_server, pa
 
 def test_it_suppresses_a_subscriber_after_three_permanent_failures_in_a_row(smtp_server, papers):
     reader = make_subscriber("full@example.com", topics=["llm"])
-    smtp_server.handler.rcpt_replies["full@example.com"] = "552 5.2.2 Mailbox full"
+    smtp_server.handler.rcpt_replies["full@example.com"] = "554 5.7.1 Rejected by policy"
     for week in (48, 49, 50):
         delivery.send_batch([make_delivery(reader, f"2026-W{week}").id], NOW)
         reader.refresh_from_db()
         assert reader.status == (Subscriber.Status.BOUNCED if week == 50 else Subscriber.Status.ACTIVE)
     assert reader.consecutive_failures == 3
+
+
+def test_it_treats_552_as_temporary_and_retries_it(smtp_server, papers):
+    reader = make_subscriber("full@example.com", topics=["llm"])
+    smtp_server.handler.rcpt_replies["full@example.com"] = "552 5.2.2 Mailbox full"
+    d = make_delivery(reader)
+    assert delivery.send_batch([d.id], NOW).retry_ids == [d.id]
+    del smtp_server.handler.rcpt_replies["full@example.com"]
+    assert delivery.send_batch([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+    reader.refresh_from_db()
+    assert (reader.status, len(smtp_server.messages)) == (Subscriber.Status.ACTIVE, 1)
 
 
 def test_it_does_not_send_to_a_reader_who_unsubscribed_in_the_meantime(smtp_server, papers):
@@ -153,7 +174,8 @@ def test_it_postpones_the_batch_while_the_mail_server_is_unreachable(smtp_server
     settings.EMAIL_PORT = free_port()  # nothing listens there
     result = delivery.send_batch([ready.id], NOW)
     ready.refresh_from_db()
-    assert (ready.status, ready.attempts, ready.retry_at) == (Delivery.Status.RETRY, 1, NOW + timedelta(minutes=1))
+    assert (ready.status, ready.attempts) == (Delivery.Status.RETRY, 1)
+    assert NOW + timedelta(seconds=30) <= ready.retry_at <= NOW + timedelta(minutes=1)
     assert result.retry_ids == [ready.id] and "Connection refused" in ready.error
     settings.EMAIL_PORT = smtp_server.port
     assert delivery.send_batch([ready.id], NOW + timedelta(minutes=1)).counts["sent"] == 1

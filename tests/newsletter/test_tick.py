@@ -97,14 +97,32 @@ def test_beat_runs_the_tick_every_five_minutes():
     assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
 
 
-@pytest.mark.django_db
-def test_it_marks_a_delivery_interrupted_mid_send_as_failed_without_sending_it_again():
+def untouched_for(status: str) -> tuple[Delivery, Delivery]:
+    """A delivery untouched since just past the task time limit, and one untouched for a shorter while."""
+    from django.conf import settings
+
     subscriber = make_subscriber(next_digest_at=MONDAY_8 + timedelta(days=7))
-    stuck = Delivery.objects.create(subscriber=subscriber, period="2026-W48", status=Delivery.Status.SENDING)
-    Delivery.objects.filter(id=stuck.id).update(updated_at=timezone.now() - timedelta(hours=2))
-    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    made = [Delivery.objects.create(subscriber=subscriber, period=p, status=status) for p in ("2026-W48", "2026-W47")]
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    Delivery.objects.filter(id=made[0].id).update(updated_at=timezone.now() - limit - timedelta(seconds=1))
+    Delivery.objects.filter(id=made[1].id).update(updated_at=timezone.now() - limit + timedelta(seconds=30))
+    return made[0], made[1]
+
+
+@pytest.mark.django_db
+def test_it_queues_again_a_delivery_left_sending_longer_than_the_task_time_limit():
+    stuck, fresh = untouched_for(Delivery.Status.SENDING)
+    assert tick(MONDAY_8, on_commit=None) == ([], [stuck.id])
     stuck.refresh_from_db()
-    assert stuck.status == Delivery.Status.FAILED and stuck.error.startswith("Interrupted while sending")
+    assert stuck.status == Delivery.Status.RETRY and stuck.error.startswith("Interrupted while sending")
+    assert Delivery.objects.get(id=fresh.id).status == Delivery.Status.SENDING
+
+
+@pytest.mark.django_db
+def test_it_queues_again_deliveries_whose_task_was_lost_after_the_task_time_limit():
+    lost, waiting = untouched_for(Delivery.Status.QUEUED)
+    assert tick(MONDAY_8, on_commit=None) == ([], [lost.id])
+    assert Delivery.objects.get(id=waiting.id).status == Delivery.Status.QUEUED
 
 
 @pytest.mark.django_db

@@ -28,10 +28,13 @@ def default_topics(db):
 
 
 class Reply:
-    """One canned answer: status, headers, body; `stall` seconds before the body (a slow server)."""
+    """One canned answer: status, headers, body; `stall` seconds before the body (a slow server); `drip`
+    seconds between 64-byte pieces of the body (a slow-loris server that never lets a read time out)."""
 
-    def __init__(self, body: bytes = b"", status: int = 200, headers: dict | None = None, stall: float = 0):
-        self.body, self.status, self.headers, self.stall = body, status, headers or {}, stall
+    def __init__(
+        self, body: bytes = b"", status: int = 200, headers: dict | None = None, stall: float = 0, drip: float = 0
+    ):
+        self.body, self.status, self.headers, self.stall, self.drip = body, status, headers or {}, stall, drip
 
 
 class SourceServer:
@@ -75,7 +78,14 @@ class SourceServer:
                     server.release.wait(reply.stall)
                 # The client may give up, as it should with a slow or oversized answer.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(reply.body)
+                    pieces = [reply.body[i : i + 64] for i in range(0, len(reply.body), 64)] if reply.drip else []
+                    for piece in pieces:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        if server.release.wait(reply.drip):
+                            return
+                    if not pieces:
+                        self.wfile.write(reply.body)
 
             def log_message(self, *args):
                 pass
