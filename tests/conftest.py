@@ -130,6 +130,16 @@ def smtp_server(settings):
 
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def shoot(page, artifacts: Path, name: str) -> None:
+    """Save the page at phone and desktop width as `<name>-phone.png` and `<name>-desktop.png`."""
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=artifacts / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
 
 
 @pytest.fixture

@@ -3,29 +3,21 @@
 import json
 import re
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from django.db import connections
 
+from bench.tagging import FIXTURES
 from newsletter import delivery
 from newsletter.models import Feedback
 from subscribers.models import SubscriberTopic
+from tests.conftest import DESKTOP, PHONE, shoot
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
 
-FIXTURE = Path("/work/shared/fixtures/real/hf_daily_papers_2026-06-12.json")
-FIXTURE = FIXTURE if FIXTURE.exists() else Path(__file__).resolve().parents[3] / "shared/fixtures/real" / FIXTURE.name
+FIXTURE = FIXTURES / "real" / "hf_daily_papers_2026-06-12.json"
 SENT = datetime(2026, 6, 15, 7, tzinfo=UTC)
 TOPICS = [("llm", "Language models"), ("agents", "Agents & tool use"), ("vision", "Computer vision")]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 
-
-def shoot(page, artifacts, name: str) -> None:
-    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(size)
-        page.screenshot(path=artifacts / f"extras-{name}-{label}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 @pytest.fixture
@@ -64,14 +56,14 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     email = browser.new_page(viewport=PHONE)
     email.set_content(html)
     assert email.get_by_text("Less like this").count() == 6
-    shoot(email, artifacts, "1-email")
+    shoot(email, artifacts, "extras-1-email")
 
     # A link scanner without JavaScript only sees the question.
     scanner = browser.new_context(java_script_enabled=False).new_page()
     scanner.goto(vision_cards[0])
     assert scanner.get_by_role("button", name="Yes, fewer like this").is_visible()
     assert scanner.get_by_text("You'll see fewer Computer vision papers.").is_visible()
-    shoot(scanner, artifacts, "0-feedback-without-javascript")
+    shoot(scanner, artifacts, "extras-0-feedback-without-javascript")
     assert Feedback.objects.count() == 0
 
     context = browser.new_context(viewport=DESKTOP)
@@ -82,7 +74,7 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     page.get_by_role("heading", name="Thanks, noted").wait_for()
     assert page.get_by_text("You'll see fewer Computer vision papers.").is_visible()
     assert SubscriberTopic.objects.get(subscriber=reader, topic__slug="vision").weight == 0.8
-    shoot(page, artifacts, "2-less-like-this")
+    shoot(page, artifacts, "extras-2-less-like-this")
 
     page.locator("input[name=keyword]").first.check()
     page.get_by_role("button", name="Mute this keyword").click()
@@ -93,15 +85,15 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     page.get_by_role("link", name="See and adjust your topic weights").click()
     page.locator("#personalisation").wait_for()
     assert page.get_by_role("group", name="Computer vision").get_by_role("radio", name="Less").is_checked()
-    shoot(page, artifacts, "3-preferences")
+    shoot(page, artifacts, "extras-3-preferences")
 
     page.goto(page.url.split("/preferences/")[0] + "/archive/")
     page.get_by_role("link", name="2026-W24").click()
     page.get_by_role("heading", name="Trending papers, week 2026-W24").wait_for()
     assert page.locator("#topic-vision .paper").count() == 5
-    shoot(page, artifacts, "4-archive-week")
+    shoot(page, artifacts, "extras-4-archive-week")
     page.get_by_role("link", name=re.compile("All 10 Computer vision papers")).click()
     assert page.locator(".paper").count() == 10
-    shoot(page, artifacts, "5-archive-topic")
+    shoot(page, artifacts, "extras-5-archive-topic")
     assert errors == []
     connections.close_all()  # the ORM calls made under Playwright's loop opened their own connection

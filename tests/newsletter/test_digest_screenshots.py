@@ -2,16 +2,15 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
+from bench.tagging import FIXTURES
 from newsletter.compose import compose_ids
 from newsletter.render import Renderer
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
 
-FIXTURE = Path("/work/shared/fixtures/real/hf_daily_papers_2026-06-12.json")
-FIXTURE = FIXTURE if FIXTURE.exists() else Path(__file__).resolve().parents[3] / "shared/fixtures/real" / FIXTURE.name
+FIXTURE = FIXTURES / "real" / "hf_daily_papers_2026-06-12.json"
 NOW = datetime(2026, 6, 15, 7, tzinfo=UTC)
 TOPICS = [("llm", "Language models"), ("efficiency", "Efficient models"), ("agents", "Agents & tool use")]
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from subscribers.models import Subscriber
-from tests.conftest import wait_for
+from tests.conftest import DESKTOP, PHONE, shoot, wait_for
 from tests.factories import make_paper, make_topic
 from tests.subscribers.conftest import MailWorker, link_in
 
@@ -31,16 +31,7 @@ PAPERS = [
     ("CrossViT: Cross-Attention Multi-Scale Vision Transformer for Image Classification", 41, ["vision"]),
     ("GraphVite: A High-Performance CPU-GPU Hybrid System for Node Embedding", 12, ["graphs", "systems"]),
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 
-
-def shoot(page, artifacts, name: str) -> None:
-    """Save the page at phone and desktop width."""
-    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(size)
-        page.screenshot(path=artifacts / f"subscribe-{name}-{label}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +68,7 @@ def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(brows
     page.goto(site.url + "/")
     assert page.locator("select[name=timezone]").input_value() == "Europe/Berlin"
     assert page.get_by_text("Dynamic Sparse No Training").is_visible()
-    shoot(page, artifacts, "1-home")
+    shoot(page, artifacts, "subscribe-1-home")
 
     page.get_by_label("Email address").fill("ada+papers@example.com")
     page.get_by_label("Agents & tool use").check()
@@ -88,23 +79,23 @@ def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(brows
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/check-your-inbox/")
     assert page.get_by_role("heading", name="Check your inbox").is_visible()
-    shoot(page, artifacts, "2-check-inbox")
+    shoot(page, artifacts, "subscribe-2-check-inbox")
 
     received = wait_for(lambda: site_mail.smtp.handler.to("ada+papers@example.com"), message="the confirmation email")
     link = link_in(received[0].message.get_body(("plain",)).get_content(), "/confirm/")
     assert link.startswith(site.url)
     email_page = context.new_page()
     email_page.set_content(received[0].message.get_body(("html",)).get_content())
-    shoot(email_page, artifacts, "2b-confirmation-email")
+    shoot(email_page, artifacts, "subscribe-2b-confirmation-email")
     email_page.close()
     page.goto(link)
     assert Subscriber.objects.get().status == "pending"
-    shoot(page, artifacts, "3-confirm")
+    shoot(page, artifacts, "subscribe-3-confirm")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/preferences/**")
     assert page.get_by_text("Your subscription is confirmed. Welcome!").is_visible()
     assert page.get_by_text("Your digest arrives every weekday at 07:00 (Europe/Berlin).").is_visible()
-    shoot(page, artifacts, "4-preferences")
+    shoot(page, artifacts, "subscribe-4-preferences")
 
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "active" and subscriber.topic_slugs == ["agents", "rl"]
@@ -121,21 +112,21 @@ def test_a_reader_subscribes_confirms_changes_preferences_and_unsubscribes(brows
     assert subscriber.mute_keywords == ["crypto"] and subscriber.timezone == "Europe/Berlin"
 
     page.get_by_role("link", name="Unsubscribe").click()
-    shoot(page, artifacts, "5-unsubscribe")
+    shoot(page, artifacts, "subscribe-5-unsubscribe")
     page.get_by_role("button", name="Unsubscribe").click()
     assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
     assert Subscriber.objects.get().status == "unsubscribed"
     page.get_by_label("Too many emails").check()
     page.get_by_role("button", name="Send").click()
     assert page.get_by_text("Thank you for telling us.").is_visible()
-    shoot(page, artifacts, "6-unsubscribed")
+    shoot(page, artifacts, "subscribe-6-unsubscribed")
     assert Subscriber.objects.get().unsubscribe_reason == "too_many"
 
     assert not errors, errors
 
     page.goto(site.url + "/confirm/not-a-real-token/")
     assert page.get_by_role("heading", name="This link does not work").is_visible()
-    shoot(page, artifacts, "7-bad-link")
+    shoot(page, artifacts, "subscribe-7-bad-link")
     context.close()
 
 
@@ -147,7 +138,7 @@ def test_the_form_shows_its_errors_next_to_the_fields(browser, site, artifacts):
     page.get_by_role("button", name="Subscribe").click()
     assert page.get_by_text("Pick at least one topic.").is_visible()
     assert page.get_by_text("full-width characters").is_visible()
-    shoot(page, artifacts, "8-form-errors")
+    shoot(page, artifacts, "subscribe-8-form-errors")
     assert not Subscriber.objects.exists()
 
 
