@@ -22,7 +22,7 @@ from newsletter.models import Delivery
 from newsletter.tick import batches, tick
 from papers.models import PaperTopic
 from subscribers.models import Subscriber, SubscriberTopic
-from tests.conftest import REQUIRE_SERVICES, WorkerProcess, wait_for
+from tests.conftest import REQUIRE_SERVICES, WorkerProcess, purge_broker, wait_for
 from tests.factories import make_paper, make_topic
 
 # 2,000 readers as the promise is stated; FAULT_READERS lowers it where CI time is short.
@@ -119,6 +119,16 @@ def run_until_done(beat: Beat, smtp, emails: list[str], timeout: float = 600, th
         return not Delivery.objects.filter(status__in=UNFINISHED).exists() and Delivery.objects.count() >= len(emails)
 
     wait_for(done, timeout=timeout, interval=0.5, message="every delivery finished")
+
+
+def run_with_worker(smtp, broker_url: str, emails: list[str], then=None) -> None:
+    """Start a worker, play beat until every reader has their digest, stop the worker."""
+    purge_broker()
+    w = worker(smtp, broker_url)
+    try:
+        run_until_done(Beat(broker_url), smtp, emails, then=then)
+    finally:
+        w.stop()
 
 
 def tally(smtp, emails: list[str]) -> tuple[int, int]:

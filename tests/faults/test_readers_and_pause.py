@@ -9,7 +9,17 @@ from newsletter.tasks import ping
 from newsletter.tick import resume_sending
 from subscribers.models import Subscriber
 from tests.conftest import purge_broker, wait_for
-from tests.faults.conftest import UNFINISHED, Beat, publisher, readers, report, run_until_done, tally, worker
+from tests.faults.conftest import (
+    UNFINISHED,
+    Beat,
+    publisher,
+    readers,
+    report,
+    run_until_done,
+    run_with_worker,
+    tally,
+    worker,
+)
 
 
 def test_nothing_reaches_a_reader_after_their_one_click_unsubscribe_returned(fault_settings, smtp_server, redis_url):
@@ -26,12 +36,7 @@ def test_nothing_reaches_a_reader_after_their_one_click_unsubscribe_returned(fau
             assert client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
             returned_at[reader.email] = time.monotonic()
 
-    purge_broker()
-    w = worker(smtp_server, redis_url)
-    try:
-        run_until_done(Beat(redis_url), smtp_server, emails, then=unsubscribe)
-    finally:
-        w.stop()
+    run_with_worker(smtp_server, redis_url, emails, then=unsubscribe)
     late = [m for m in smtp_server.messages if m.rcpt_tos[0] in returned_at and m.at > returned_at[m.rcpt_tos[0]]]
     staying = [e for e in emails if e not in returned_at]
     missing, duplicates = tally(smtp_server, staying)

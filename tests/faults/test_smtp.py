@@ -1,16 +1,10 @@
 from newsletter.models import Delivery
 from subscribers.models import Subscriber
-from tests.conftest import purge_broker
-from tests.faults.conftest import UNFINISHED, Beat, readers, report, run_until_done, tally, worker
+from tests.faults.conftest import UNFINISHED, readers, report, run_with_worker, tally
 
 
 def run(smtp, redis_url, emails, then=None) -> None:
-    purge_broker()
-    w = worker(smtp, redis_url)
-    try:
-        run_until_done(Beat(redis_url), smtp, emails, then=then)
-    finally:
-        w.stop()
+    run_with_worker(smtp, redis_url, emails, then=then)
     assert not Delivery.objects.filter(status__in=UNFINISHED).exists()
 
 
