@@ -1,0 +1,355 @@
+"""The whole digest pipeline against its ceiling: tick, Celery on Redis, a real worker, SMTP on loopback.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/paperboy REDIS_URL=redis://127.0.0.1:6379/9 \\
+        .venv/bin/python -m bench.digests --subscribers 10000 --papers 2000 [--runs 3] [--keep]
+
+It builds the population of bench/population.py in a database of its own beside DATABASE_URL's
+(bench_digests; --keep keeps it for the next run), starts an SMTP server in its own process
+(bench/smtp_sink.py) and, per run, a `celery worker` with 2 processes. A run resets the readers to
+"due now", calls the real tick (which queues the batches on Redis) and waits until every delivery is
+finished. Then the ceiling, in the same run: as many of the messages the pipeline rendered, pushed to
+the same server by 2 processes with plain smtplib, one reused connection each. Figures are medians.
+
+A last, in-process pass sends 2,000 digests under cProfile for the CPU split by stage and counts the
+queries of each batch. The last line: digests_per_s=N ceiling_per_s=N ratio=R queries_per_batch=N
+"""
+
+import argparse
+import cProfile
+import multiprocessing
+import os
+import pstats
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.tagging import ROOT
+
+WORKER_PROCESSES = 2
+PROFILED = 2000
+STAGES = {  # stage -> functions whose cumulative time is that stage's
+    "claim+record": ["hold_reader", "claim", "record_sent", "__exit__"],
+    "rank": ["compose_ids"],
+    "render": ["render", "personal_links"],
+    "send": ["build_message", "send"],
+}
+
+
+def bench_database(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/bench_digests"))
+
+
+def create_database(url: str, keep: bool) -> bool:
+    """Create the benchmark database; return whether it already held the population (with --keep)."""
+    import psycopg
+
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench_digests'").fetchone()
+        if exists and keep:
+            return True
+        conn.execute("DROP DATABASE IF EXISTS bench_digests WITH (FORCE)")
+        conn.execute("CREATE DATABASE bench_digests")
+    return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_sink(folder: Path, port: int) -> subprocess.Popen:
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "bench.smtp_sink", "--port", str(port), "--folder", str(folder)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if sink.stdout.readline().strip() != "ready":
+        sys.exit("bench/digests.py: the SMTP sink did not start")
+    return sink
+
+
+def sink_count(folder: Path) -> int:
+    path = folder / "count"
+    return int(path.read_text() or 0) if path.exists() else 0
+
+
+class Worker:
+    """A `celery worker` with WORKER_PROCESSES processes; CPU time and peak memory read from /proc."""
+
+    def __init__(self, env: dict, log: Path):
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "newsletter", "worker", "--loglevel", "WARNING",
+            "--concurrency", str(WORKER_PROCESSES), "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        self.rss_samples: list[int] = []
+
+    def children(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    @staticmethod
+    def cpu_seconds(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu(self) -> float:
+        return sum(self.cpu_seconds(pid) for pid in [self.proc.pid, *self.children()])
+
+    @staticmethod
+    def status_kb(pid: int, key: str) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def sample_rss(self) -> None:
+        self.rss_samples.append(max((self.status_kb(pid, "VmRSS") for pid in self.children()), default=0))
+
+    def peak_rss_mb(self) -> float:
+        return max((self.status_kb(pid, "VmHWM") for pid in self.children()), default=0) / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wait_until_ready(app, timeout: float = 60) -> None:
+    from newsletter.tasks import ping
+
+    result = ping.apply_async(("ready",), ignore_result=False)
+    result.get(timeout=timeout)
+
+
+def reset(now) -> None:
+    """Every reader due again, as on the first run: no deliveries, no previous digest."""
+    from datetime import timedelta
+
+    from newsletter.models import Delivery
+    from subscribers.models import Subscriber
+
+    Delivery.objects.all().delete()
+    Subscriber.objects.update(next_digest_at=now - timedelta(minutes=1), last_digest_at=None)
+
+
+def pipeline_run(env: dict, sink_folder: Path, subscribers: int, log: Path) -> dict:
+    """One run: a fresh worker, the tick, until every delivery is finished."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from newsletter.celery import app
+    from newsletter.models import Delivery
+    from newsletter.tick import tick
+
+    reset(timezone.now())
+    app.control.purge()
+    worker = Worker(env, log)
+    try:
+        wait_until_ready(app)
+        before_cpu, before_sent = worker.cpu(), sink_count(sink_folder)
+        start = time.perf_counter()
+        claimed, _ = tick()
+        unfinished = [Delivery.Status.CLAIMED, Delivery.Status.QUEUED, Delivery.Status.SENDING, Delivery.Status.RETRY]
+        next_sample = 0.0
+        while Delivery.objects.filter(status__in=unfinished).exists():
+            if time.perf_counter() > next_sample:
+                worker.sample_rss()
+                next_sample = time.perf_counter() + 1.0
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - start
+        worker.sample_rss()
+        cpu = worker.cpu() - before_cpu
+        peak = worker.peak_rss_mb()
+    finally:
+        worker.stop()
+    time.sleep(0.6)  # the sink writes its count every half second
+    counts = dict(Delivery.objects.values_list("status").annotate(n=Count("id")).order_by())
+    sent = counts.get(Delivery.Status.SENT, 0)
+    received = sink_count(sink_folder) - before_sent
+    samples = worker.rss_samples
+    return {
+        "claimed": len(claimed),
+        "sent": sent,
+        "received": received,
+        "statuses": counts,
+        "seconds": elapsed,
+        "per_s": sent / elapsed,
+        "cpu_per_1000": cpu / max(sent, 1) * 1000,
+        "peak_rss_mb": peak,
+        "rss_early_mb": samples[min(1, len(samples) - 1)] / 1024 if samples else 0,
+        "rss_late_mb": samples[-1] / 1024 if samples else 0,
+    }
+
+
+def push(args: tuple[int, list[bytes], int]) -> float:
+    """One ceiling process: `count` messages over one reused connection; returns its wall time."""
+    port, messages, count = args
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(count):
+            smtp.sendmail("paperboy@bench.example.org", [f"ceiling{n}@bench.example.org"], messages[n % len(messages)])
+    return time.perf_counter() - start
+
+
+def ceiling_run(port: int, sink_folder: Path, count: int) -> dict:
+    messages = [path.read_bytes() for path in sorted(sink_folder.glob("*.eml"))]
+    share = count // WORKER_PROCESSES
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(WORKER_PROCESSES) as pool:
+        pool.map(push, [(port, messages, share)] * WORKER_PROCESSES)
+    elapsed = time.perf_counter() - start
+    size = statistics.mean(len(m) for m in messages)
+    return {"per_s": share * WORKER_PROCESSES / elapsed, "message_kb": size / 1024}
+
+
+def profile_pass(subscribers: int) -> dict:
+    """2,000 digests sent in this process under cProfile, in batches of the tick's size, queries counted."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from newsletter.delivery import send_batch
+    from newsletter.tick import batches, tick
+
+    reset(timezone.now())
+    claimed, _ = tick(on_commit=None)
+    chosen = claimed[:PROFILED]
+    queries: list[int] = []
+
+    def count(execute, sql, params, many, context):
+        queries[-1] += 1
+        return execute(sql, params, many, context)
+
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waiting on the database or the server
+    with connection.execute_wrapper(count):
+        for batch in batches(chosen):
+            queries.append(0)
+            profiler.enable()
+            send_batch(batch)
+            profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    cumulative: dict[str, float] = {}
+    for (filename, _, name), (_, _, _, ct, _) in stats.stats.items():
+        ours = "newsletter/" in filename or (name == "__exit__" and "transaction" in filename)
+        if name == "send" and "django/core/mail/message" in filename:
+            ours = True
+        if ours:
+            cumulative[name] = cumulative.get(name, 0.0) + ct
+    split = {stage: sum(cumulative.get(f, 0.0) for f in names) for stage, names in STAGES.items()}
+    split["other"] = max(total - sum(split.values()), 0.0)
+    per_1000 = {stage: seconds / len(chosen) * 1000 for stage, seconds in split.items()}
+    return {
+        "digests": len(chosen),
+        "queries": queries,
+        "per_1000": per_1000,
+        "total_per_1000": total / len(chosen) * 1000,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--papers", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database (and reuse it)")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/digests.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
+    port = free_port()
+    os.environ.update(
+        DATABASE_URL=bench_database(url),
+        REDIS_URL=redis_url,
+        DJANGO_SETTINGS_MODULE="newsletter.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=20",
+        SITE_URL=os.environ.get("SITE_URL", "https://paperboy.example.org"),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
+        LOG_LEVEL="WARNING",
+    )
+    kept = create_database(url, args.keep)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from bench import population
+    from papers.models import Paper
+    from subscribers.models import Subscriber
+
+    call_command("migrate", verbosity=0)
+    built = Subscriber.objects.count(), Paper.objects.count()
+    if not kept or built != (args.subscribers, args.papers):
+        start = time.perf_counter()
+        Subscriber.objects.all().delete()
+        Paper.objects.all().delete()
+        population.create(args.subscribers, args.papers, timezone.now())
+        print(f"built {args.subscribers} subscribers and {args.papers} papers in {time.perf_counter() - start:.0f}s")
+
+    folder = Path(tempfile.mkdtemp(prefix="paperboy-sink-"))
+    sink = start_sink(folder, port)
+    log = ROOT / "var" / "bench-digests-worker.log"
+    log.parent.mkdir(exist_ok=True)
+    try:
+        runs, ceilings = [], []
+        for n in range(args.runs):
+            run = pipeline_run(dict(os.environ), folder, args.subscribers, log)
+            ceiling = ceiling_run(port, folder, run["sent"])
+            runs.append(run)
+            ceilings.append(ceiling)
+            print(
+                f"run {n + 1}: {run['sent']} sent ({run['received']} received, statuses {run['statuses']}) "
+                f"in {run['seconds']:.1f}s = {run['per_s']:.0f}/s; worker CPU {run['cpu_per_1000']:.2f}s per 1,000; "
+                f"worker process RSS {run['rss_early_mb']:.0f} MB early, {run['rss_late_mb']:.0f} MB at the end, "
+                f"peak {run['peak_rss_mb']:.0f} MB; ceiling {ceiling['per_s']:.0f}/s "
+                f"({ceiling['message_kb']:.0f} KB messages)",
+                flush=True,
+            )
+        profile = profile_pass(args.subscribers)
+    finally:
+        sink.terminate()
+        sink.wait()
+
+    per_s = statistics.median(r["per_s"] for r in runs)
+    ceiling_per_s = statistics.median(c["per_s"] for c in ceilings)
+    queries = profile["queries"]
+    print(f"\nmedian of {args.runs} runs, {args.subscribers} subscribers, {args.papers} papers:")
+    print(f"  end to end          {per_s:.0f} digests/s ({args.subscribers / per_s:.0f} s for all)")
+    print(f"  ceiling             {ceiling_per_s:.0f} messages/s (smtplib, {WORKER_PROCESSES} processes)")
+    print(f"  worker CPU          {statistics.median(r['cpu_per_1000'] for r in runs):.2f} s per 1,000 digests")
+    print(f"  worker peak RSS     {max(r['peak_rss_mb'] for r in runs):.0f} MB per process")
+    print(
+        f"  queries per batch   {statistics.median(queries):.0f} (min {min(queries)}, max {max(queries)}, of 100)"
+    )
+    print(f"  CPU per 1,000 digests by stage (cProfile, in-process, {profile['digests']} digests):")
+    for stage, seconds in profile["per_1000"].items():
+        print(f"    {stage:<14} {seconds:.2f} s")
+    print(
+        f"digests_per_s={per_s:.0f} ceiling_per_s={ceiling_per_s:.0f} ratio={per_s / ceiling_per_s:.2f} "
+        f"queries_per_batch={statistics.median(queries):.0f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
