@@ -4,12 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
 from newsletter.scheduling import first_window_days, period_label
-from papers.models import Paper, PaperTopic
+from papers.models import Paper, PaperTopic, Topic
 from subscribers.models import Subscriber, SubscriberTopic
 
 BADGES_PER_PAPER = 3
@@ -52,6 +53,49 @@ def since(subscriber: Subscriber, now: datetime) -> date:
 def _badges(topic_scores: dict[int, float], names: dict[int, str]) -> list[str]:
     best = sorted(topic_scores.items(), key=lambda t: -t[1])[:BADGES_PER_PAPER]
     return [names[tid] for tid, _ in best if tid in names]
+
+
+class PoolCache:
+    """The candidate pools a worker process has loaded, kept while the papers stay as they were.
+
+    Loading a week's pool (papers, topic scores, upvote histories) costs about as much as sending a
+    hundred digests, and every batch of a period asks for the same one. A cached pool is reused while
+    three cheap queries find the window's papers, their topic scores and the topics unchanged (paper
+    rows change `updated_at` on every edit, ingestion and hide; re-tagging replaces score rows) and the
+    hour, which bounds the upvote velocity, is the same. Its rankings are kept with it.
+    """
+
+    LIMIT = 8
+
+    def __init__(self):
+        self.pools: dict[tuple[date, date], tuple[tuple, Pool]] = {}
+
+    @staticmethod
+    def version(since: date, until: date, now: datetime) -> tuple:
+        window = {"trending_date__gte": since, "trending_date__lte": until}
+        papers = Paper.objects.visible().filter(**window).aggregate(n=Count("id"), changed=Max("updated_at"))
+        scores = PaperTopic.objects.filter(**{f"paper__{k}": v for k, v in window.items()}).aggregate(
+            n=Count("id"), last=Max("id")
+        )
+        topics = tuple(Topic.objects.order_by("id").values_list("id", "name", "active"))
+        return now.replace(minute=0, second=0, microsecond=0), tuple(papers.values()), tuple(scores.values()), topics
+
+    def get(self, since: date, until: date, now: datetime) -> Pool:
+        version = self.version(since, until, now)
+        cached = self.pools.get((since, until))
+        if cached and cached[0] == version:
+            return cached[1]
+        if len(self.pools) >= self.LIMIT:
+            self.pools.clear()
+        pool = load_pool(since, until, now)
+        self.pools[(since, until)] = (version, pool)
+        return pool
+
+    def clear(self) -> None:
+        self.pools.clear()
+
+
+pools = PoolCache()
 
 
 def _topic_weights(subscriber_ids: list[int]) -> dict[int, dict[int, float]]:
@@ -103,18 +147,22 @@ def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]
     }
 
 
-def compose(deliveries: list[Delivery], now: datetime | None = None, save: bool = True) -> list[Digest]:
+def compose(
+    deliveries: list[Delivery], now: datetime | None = None, save: bool = True, cache: PoolCache | None = None
+) -> list[Digest]:
     """Rank and assemble one digest per delivery in a constant number of queries.
 
     `deliveries` come with their subscriber (select_related). A delivery that already has items (a retry)
-    gets the same papers again; new picks are recorded as DeliveryItems when `save` is true.
+    gets the same papers again; new picks are recorded as DeliveryItems when `save` is true. With a
+    `cache`, the pool (and its rankings) of earlier batches is reused while the papers are unchanged.
     """
     now = now or timezone.now()
     subscriber_ids = [d.subscriber_id for d in deliveries]
     saved_ids = [d.id for d in deliveries if d.id]
     weights = _topic_weights(subscriber_ids)
     starts = [since(d.subscriber, now) for d in deliveries]
-    pool = load_pool(min(starts, default=now.date()), now.date(), now)
+    window = min(starts, default=now.date()), now.date()
+    pool = cache.get(*window, now) if cache else load_pool(*window, now)
     recorded = _recorded_picks(saved_ids, pool)
     sent = _already_sent(subscriber_ids, [c.id for c in pool.candidates], saved_ids)
     rows = {c.id: c for c in pool.candidates}
@@ -154,7 +202,7 @@ def compose_ids(delivery_ids: list[int], now: datetime | None = None) -> list[Di
         .select_related("subscriber")
         .order_by("id")
     )
-    return compose(deliveries, now)
+    return compose(deliveries, now, cache=pools)
 
 
 def preview(subscriber: Subscriber, now: datetime | None = None) -> Digest:

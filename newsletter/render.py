@@ -12,6 +12,7 @@ from pathlib import Path
 
 import css_inline
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -138,12 +139,30 @@ class Rendered:
 
 
 class Renderer:
-    """Renders many digests; keeps the inlined shells and paper cards of one run."""
+    """Renders many digests; keeps the inlined shells and the paper cards it has rendered.
+
+    `Renderer.shared()` is the one a worker process keeps across batches: a card belongs to the paper row
+    it was rendered from, so an edited paper (a new row) gets a new card; the shells are dropped when
+    settings change.
+    """
+
+    CARDS_LIMIT = 20_000
+    _shared: "Renderer | None" = None
+
+    @classmethod
+    def shared(cls) -> "Renderer":
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
+    @classmethod
+    def forget(cls, **kwargs) -> None:
+        cls._shared = None
 
     def __init__(self):
         self.css = CSS_PATH.read_text()
         self.inliner = css_inline.CSSInliner(keep_at_rules=True)
-        self._cards: dict[tuple[int, bool, str], str] = {}
+        self._cards: dict[tuple, tuple[dict, str]] = {}
 
     def _context(self, **extra) -> dict:
         return {
@@ -171,20 +190,27 @@ class Renderer:
 
     def card(self, item: Item, fmt: str, with_abstract: bool = True) -> str:
         """One paper's card (html or txt) with a marker for the reader's reason line."""
-        key = (item.paper["id"], with_abstract, fmt)
-        if key not in self._cards:
+        row = item.paper
+        # Rows are never changed once loaded (an edit loads a new row), so a card is known by the row's
+        # identity; the row is kept with its card, so that identity cannot pass to another row.
+        key = (fmt, with_abstract, id(row), tuple(item.badges))
+        cached = self._cards.get(key)
+        if cached is None or cached[0] is not row:
+            if len(self._cards) >= self.CARDS_LIMIT:
+                self._cards.clear()
             context = {
                 "paper": paper_view(item, with_abstract),
                 "reason": marker("reason"),
                 "feedback": marker("feedback"),
             }
             template = f"newsletter/email/_paper.{fmt}"
-            self._cards[key] = (
+            card = (
                 self.fragment(template, context)
                 if fmt == "html"
                 else render_to_string(template, context).strip("\n") + "\n\n"
             )
-        return self._cards[key]
+            self._cards[key] = cached = (row, card)
+        return cached[1]
 
     def cards(self, items: list[Item], fmt: str, full: int | None = None, feedback: str = "") -> str:
         escape_text = escape if fmt == "html" else str
@@ -251,3 +277,6 @@ class Renderer:
                 full = FULL_CARDS
             else:
                 shown -= 1
+
+
+setting_changed.connect(Renderer.forget)

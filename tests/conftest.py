@@ -14,6 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+@pytest.fixture(autouse=True)
+def fresh_worker_caches():
+    """Each test starts as a new worker process would, without the pools and cards of earlier tests.
+
+    In production a pool's version (row counts, the latest ids and `updated_at`) only grows; between
+    tests, rolled-back transactions reuse ids and frozen clocks repeat timestamps.
+    """
+    from newsletter.compose import pools
+    from newsletter.render import Renderer
+
+    pools.clear()
+    Renderer.forget()
+
+
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):
     """Poll `condition` until it returns a truthy value; fail the test at the deadline."""
     deadline = time.monotonic() + timeout

@@ -6,7 +6,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from newsletter.compose import compose_ids
+from newsletter.compose import compose_ids, pools
 from newsletter.models import DeliveryItem
 from newsletter.render import Renderer
 from tests.factories import make_delivery, make_paper, make_subscriber
@@ -48,9 +48,26 @@ def test_it_composes_a_batch_of_a_hundred_digests_in_as_many_queries_as_ten(djan
     # The picks go in one multi-row INSERT; only SQLite's 999-parameter cap splits it (no split on PostgreSQL).
     fields = [f for f in DeliveryItem._meta.concrete_fields if not f.primary_key]
     inserts = math.ceil(rows / (connection.ops.bulk_batch_size(fields, [None] * rows) or rows))
+    pools.clear()  # the pool is loaded again, as for the first batch
     with django_assert_num_queries(len(ten.captured_queries) - 1 + inserts):
         digests = compose_ids(large, NOW)
         renderer = Renderer()
         for digest in digests:
             renderer.render(digest)
     assert len(digests) == 100 and all(len(d.items) == d.subscriber.paper_count for d in digests)
+
+
+def test_a_worker_reuses_the_pool_of_earlier_batches_until_a_paper_changes():
+    papers = [make_paper(topics={"llm": 0.9}, upvotes=n) for n in range(6)]
+    with CaptureQueriesContext(connection) as first:
+        (digest,) = compose_ids(deliveries(1, 48), NOW)
+    with CaptureQueriesContext(connection) as second:
+        (again,) = compose_ids(deliveries(1, 49), NOW)
+    top = papers[-1]
+    assert digest.items[0].paper["id"] == again.items[0].paper["id"] == top.id
+    assert len(second.captured_queries) < len(first.captured_queries)  # no paper, score or history reloaded
+
+    top.hidden = True
+    top.save()
+    (after,) = compose_ids(deliveries(1, 50), NOW)
+    assert top.id not in [item.paper["id"] for item in after.items]

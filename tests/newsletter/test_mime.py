@@ -1,0 +1,66 @@
+"""Digest messages built as bytes read back, through the email package, as Django's classes would build them."""
+
+import email
+import email.policy
+
+import pytest
+from django.core.mail import EmailMultiAlternatives
+
+from newsletter.mime import DigestMessage
+
+SUBJECT = "The week of 23 November 2026: Über-efficient décodage — スパース注意 and a very long tail of words 9 more"
+TEXT = "Good morning\n\n.a line that starts with a dot\nFrom the start\ntrailing space \n" + "long " * 100 + "\n"
+HTML = (
+    '<html><body><p style="color:#333;font-family:Georgia">=_ not a boundary · é ü ß 注意</p>'
+    + "<a href='https://example.org/a?b=c&amp;d=e'>link</a>" * 60
+    + "</body></html>"
+)
+HEADERS = {
+    "Message-ID": "<digest.7.2026-W48@paperboy.example.org>",
+    "List-Unsubscribe": "<https://paperboy.example.org/unsubscribe/tok/>, <mailto:p@paperboy.example.org?subject=u>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+}
+
+
+def parsed(message) -> email.message.EmailMessage:
+    return email.message_from_bytes(message.message().as_bytes(linesep="\r\n"), policy=email.policy.default)
+
+
+def built(cls, subject=SUBJECT, to="reader+tag@example.org"):
+    message = cls(subject, TEXT, "Paperboy Ünïcode <paperboy@example.org>", [to], headers=HEADERS)
+    message.attach_alternative(HTML, "text/html")
+    return message
+
+
+def bodies(message: email.message.EmailMessage) -> tuple[str, str]:
+    return (
+        message.get_body(("plain",)).get_content().replace("\r\n", "\n"),
+        message.get_body(("html",)).get_content().replace("\r\n", "\n"),
+    )
+
+
+def test_a_digest_reads_back_with_the_same_headers_and_bodies_as_djangos_own_message():
+    ours, django = parsed(built(DigestMessage)), parsed(built(EmailMultiAlternatives))
+
+    assert ours.get_content_type() == django.get_content_type() == "multipart/alternative"
+    for name in ["Subject", "From", "To", *HEADERS]:
+        assert str(ours[name]) == str(django[name]).strip(), name  # Django folds a space into a long subject
+    assert ours["Subject"] == SUBJECT
+    assert ours["Date"]
+    assert bodies(ours) == bodies(django) == (TEXT, HTML)
+
+
+def test_every_line_is_short_and_ascii_whatever_the_content():
+    raw = built(DigestMessage).message().as_bytes(linesep="\r\n")
+
+    raw.decode("ascii")
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize("subject", ["Title\r\nBcc: victim@example.org", "Title\nX-Injected: yes"])
+def test_a_line_break_in_the_subject_cannot_add_a_header(subject):
+    message = parsed(built(DigestMessage, subject=subject))
+
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert message["Subject"] == " ".join(subject.split())
