@@ -76,15 +76,15 @@ def purge_broker() -> None:
         conn.default_channel.queue_purge("celery")
 
 
-class WorkerProcess:
-    """A real `celery worker` subprocess on the configured broker and the test database."""
+class CeleryProcess:
+    """A real `celery -A newsletter <command>` subprocess on the configured broker and the test database."""
 
-    def __init__(self, extra_env: dict | None = None, concurrency: int = 1, pool: str = "prefork"):
+    command = "worker"
+
+    def __init__(self, extra_env: dict | None = None, log: Path | None = None):
         self.extra_env = extra_env or {}
-        self.concurrency = concurrency
-        self.pool = pool
         self.proc: subprocess.Popen | None = None
-        self.log = ROOT / "var" / f"worker-{os.getpid()}-{id(self)}.log"
+        self.log = log or ROOT / "var" / f"{self.command}-{os.getpid()}-{id(self)}.log"
 
     def env(self) -> dict:
         env = dict(os.environ)
@@ -93,19 +93,19 @@ class WorkerProcess:
         env.update(self.extra_env)
         return env
 
-    def start(self) -> "WorkerProcess":
+    def arguments(self) -> list[str]:
+        return []
+
+    def start(self) -> "CeleryProcess":
         self.log.parent.mkdir(exist_ok=True)
-        cmd = [
-            sys.executable, "-m", "celery", "-A", "newsletter", "worker",
-            "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
+        cmd = [sys.executable, "-m", "celery", "-A", "newsletter", self.command, "--loglevel", "INFO"]
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT
+            [*cmd, *self.arguments()], cwd=ROOT, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT
         )
         return self
 
     def stop(self) -> None:
+        """SIGTERM, Celery's warm shutdown; SIGKILL only if it has not exited 20 s later."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -116,6 +116,37 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+class WorkerProcess(CeleryProcess):
+    """A real `celery worker` subprocess."""
+
+    def __init__(self, extra_env: dict | None = None, concurrency: int = 1, pool: str = "prefork"):
+        super().__init__(extra_env)
+        self.concurrency = concurrency
+        self.pool = pool
+
+    def arguments(self) -> list[str]:
+        return [
+            "--pool", self.pool, "--concurrency", str(self.concurrency),
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+
+
+class BeatProcess(CeleryProcess):
+    """A real `celery beat` subprocess with the project's DatabaseScheduler; its files live in `folder`."""
+
+    command = "beat"
+
+    def __init__(self, folder: Path, name: str, extra_env: dict | None = None):
+        super().__init__(extra_env, log=folder / f"{name}.log")
+        self.folder, self.name = folder, name
+
+    def arguments(self) -> list[str]:
+        return [
+            "--schedule", str(self.folder / f"{self.name}-schedule"),
+            "--pidfile", str(self.folder / f"{self.name}.pid"),
+        ]  # fmt: skip
 
 
 @pytest.fixture
