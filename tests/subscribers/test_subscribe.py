@@ -45,7 +45,10 @@ def test_it_saves_the_preferences_on_a_pending_subscriber_and_emails_a_link(clie
     html = received.message.get_body(("html",)).get_content()
     link = link_in(text, "/confirm/")
     assert read_token("confirm", link.split("/")[-2]) == {"id": subscriber.pk, "n": subscriber.confirm_nonce}
-    assert "ada" not in link.lower() and "about Computer vision, Language models." in text
+    followed = ", ".join(t.name for t in subscriber.topics.order_by("position", "name"))
+    assert "ada+ml" not in link.lower() and "example.com" not in link.split("/confirm/")[1]
+    assert followed in ("Computer vision, Language models", "Language models, Computer vision")
+    assert f"about {followed}." in text
     assert f'href="{link}"' in html and 'style="' in html and "<style" not in html
 
 
