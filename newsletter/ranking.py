@@ -37,6 +37,11 @@ class Preferences:
         weights = tuple(sorted((tid, w) for tid, w in topic_weights.items() if w > 0))
         return cls(weights, clean(follow), clean(mute), count, daily)
 
+    @property
+    def ordering(self) -> tuple:
+        """What the order of relevant papers depends on: not count or daily, so more readers share one."""
+        return (self.topic_weights, self.follow, self.mute)
+
 
 @dataclass(slots=True)
 class Candidate:
@@ -81,7 +86,7 @@ class Pool:
     _by_date: list[Candidate] = field(init=False)
     by_topic: dict[int, list[Candidate]] = field(init=False)
     by_popularity: list[Candidate] = field(init=False)
-    _rankings: dict[Preferences, Ranking] = field(default_factory=dict)
+    _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
     _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -99,9 +104,10 @@ class Pool:
         return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
 
     def ranking(self, prefs: Preferences) -> Ranking:
-        if prefs not in self._rankings:
-            self._rankings[prefs] = rank(self, prefs)
-        return self._rankings[prefs]
+        key = prefs.ordering
+        if key not in self._rankings:
+            self._rankings[key] = rank(self, prefs)
+        return self._rankings[key]
 
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
         if exclude:
