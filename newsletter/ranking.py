@@ -1,8 +1,10 @@
 """Rank candidate papers for a reader: plain functions over rows loaded once per batch, no ORM in the loop."""
 
+import heapq
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -13,6 +15,7 @@ RELEVANCE_WEIGHT = 0.65
 POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
+HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
     "project_page", "pinned", "trending_date", "ai_keywords",
@@ -65,8 +68,43 @@ class Ranked:
 
 @dataclass(slots=True)
 class Ranking:
-    relevant: list[Ranked]  # best first
-    relevant_ids: set[int]
+    """One ordering's relevant papers, ordered lazily: most readers need only the first few dozen."""
+
+    scored: list[tuple[tuple, Ranked]]  # (sort key, entry); keys end with the paper id, so they never tie
+    weights: dict[int, float]
+    _head: list[Ranked] | None = None
+    _ordered: list[Ranked] | None = None
+    _ids: set[int] | None = None
+    _reasons: dict[int, str] = field(default_factory=dict)
+
+    def best(self) -> Iterator[Ranked]:
+        """Relevant papers best first; the full sort happens only for a reader who gets past the head."""
+        yield from self.head()
+        if len(self.scored) > HEAD:
+            yield from self.ordered()[HEAD:]
+
+    def head(self) -> list[Ranked]:
+        if self._head is None:
+            self._head = [entry for _, entry in heapq.nsmallest(HEAD, self.scored)]
+        return self._head
+
+    def ordered(self) -> list[Ranked]:
+        if self._ordered is None:
+            self._ordered = [entry for _, entry in sorted(self.scored)]
+        return self._ordered
+
+    @property
+    def relevant_ids(self) -> set[int]:
+        if self._ids is None:
+            self._ids = {entry.candidate.id for _, entry in self.scored}
+        return self._ids
+
+    def reason(self, entry: Ranked, topic_names: dict[int, str]) -> str:
+        """The entry's reason, worded once: every reader sharing this ranking gets the same words for it."""
+        cid = entry.candidate.id
+        if cid not in self._reasons:
+            self._reasons[cid] = reason(entry, topic_names, self.weights)
+        return self._reasons[cid]
 
 
 @dataclass(slots=True)
@@ -86,6 +124,8 @@ class Pool:
     _by_date: list[Candidate] = field(init=False)
     by_topic: dict[int, list[Candidate]] = field(init=False)
     by_popularity: list[Candidate] = field(init=False)
+    by_id: dict[int, Candidate] = field(init=False)
+    _mentions: dict[tuple[str, ...], frozenset[int]] = field(default_factory=dict)
     _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
     _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
 
@@ -93,6 +133,7 @@ class Pool:
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
         self._dates = [c.trending_date for c in self._by_date]
         self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
+        self.by_id = {c.id: c for c in self.candidates}
         self.by_topic = defaultdict(list)
         for c in self.candidates:
             for tid in c.topics:
@@ -102,6 +143,14 @@ class Pool:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
         start = bisect_left(self._dates, since)
         return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
+
+    def mentioning(self, words: tuple[str, ...]) -> frozenset[int]:
+        """Ids of the candidates whose text contains any of `words`; each text is scanned once per word set."""
+        if not words:
+            return frozenset()
+        if words not in self._mentions:
+            self._mentions[words] = frozenset(c.id for c in self.candidates if any(w in c.text for w in words))
+        return self._mentions[words]
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
@@ -211,22 +260,19 @@ def trending_reason(prefs: Preferences) -> str:
 
 
 def rank(pool: Pool, prefs: Preferences) -> Ranking:
-    """Order the pool's relevant papers for one set of preferences, best first.
+    """Score the pool's relevant papers for one set of preferences; the Ranking orders them.
 
-    Only papers of the reader's topics are looked at, unless they follow keywords (then every paper is).
+    Only papers of the reader's topics or mentioning a followed keyword can be relevant, so only those are
+    scored, and keywords are looked up in the pool's index rather than searched for in every text.
     """
     weights = dict(prefs.topic_weights)
-    if prefs.follow:
-        candidates = pool.candidates
-    else:
-        candidates = list({c.id: c for tid in weights for c in pool.by_topic.get(tid, ())}.values())
-    mute, follow = prefs.mute, prefs.follow
+    mentions = {word: pool.mentioning((word,)) for word in prefs.follow}
+    ids = {c.id for tid in weights for c in pool.by_topic.get(tid, ())}.union(*mentions.values())
+    ids -= pool.mentioning(prefs.mute)
     scored = []
     top_relevance = 0.0
-    for c in candidates:
-        text = c.text
-        if mute and any(word in text for word in mute):
-            continue
+    for cid in ids:
+        c = pool.by_id[cid]
         matched = []
         relevance = 0.0
         primary, best = None, 0.0
@@ -238,7 +284,7 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
                 relevance += value
                 if value > best:
                     primary, best = tid, value
-        keywords = [word for word in follow if word in text] if follow else []
+        keywords = [word for word, having in mentions.items() if cid in having]
         relevance += KEYWORD_RELEVANCE * len(keywords)
         if relevance <= 0:
             continue
@@ -247,15 +293,18 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
         pinned = c.pinned and bool(matched)
         scored.append((pinned, relevance, Ranked(c, matched, keywords, pinned, primary)))
     top_relevance = top_relevance or 1.0
-    scored.sort(
-        key=lambda s: (
-            not s[0],
-            -(RELEVANCE_WEIGHT * s[1] / top_relevance + POPULARITY_WEIGHT * s[2].candidate.popularity),
-            s[2].candidate.id,
+    keyed = [
+        (
+            (
+                not pinned,
+                -(RELEVANCE_WEIGHT * relevance / top_relevance + POPULARITY_WEIGHT * entry.candidate.popularity),
+                entry.candidate.id,
+            ),
+            entry,
         )
-    )
-    relevant = [s[2] for s in scored]
-    return Ranking(relevant, {r.candidate.id for r in relevant})
+        for pinned, relevance, entry in scored
+    ]
+    return Ranking(keyed, weights)
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -273,7 +322,7 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     per_topic: dict[int | None, int] = defaultdict(int)
     picks: list[Ranked] = []
     deferred: list[Ranked] = []
-    for entry in ranking.relevant:
+    for entry in ranking.best():
         c = entry.candidate
         if c.trending_date < since or c.id in exclude:
             continue
@@ -285,14 +334,14 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    weights = dict(prefs.topic_weights)
-    chosen = [Pick(p.candidate.id, reason(p, pool.topic_names, weights), False) for p in picks]
+    chosen = [Pick(p.candidate.id, ranking.reason(p, pool.topic_names), False) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
+        muted = pool.mentioning(prefs.mute)
         for c in pool.by_popularity:
             if c.trending_date < since or c.id in exclude or c.id in ranking.relevant_ids:
                 continue
-            if prefs.mute and any(word in c.text for word in prefs.mute):
+            if c.id in muted:
                 continue
             chosen.append(Pick(c.id, fill, True))
             if len(chosen) == prefs.count:
