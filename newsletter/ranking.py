@@ -1,12 +1,13 @@
 """Rank candidate papers for a reader: plain functions over rows loaded once per batch, no ORM in the loop."""
 
-import heapq
 import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+import numpy as np
 
 from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
 from subscribers.models import weight_level
@@ -15,6 +16,7 @@ RELEVANCE_WEIGHT = 0.65
 POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
+NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
@@ -67,44 +69,58 @@ class Ranked:
 
 
 @dataclass(slots=True)
+class TopicScores:
+    """What one set of topic weights makes of every candidate (by position); keyword followers add to it."""
+
+    relevance: np.ndarray  # summed score x weight over the followed topics
+    matched: np.ndarray  # whether any followed topic matched
+    primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
+
+
 class Ranking:
-    """One ordering's relevant papers, ordered lazily: most readers need only the first few dozen."""
+    """One ordering's relevant papers, best first, as pool positions.
 
-    scored: list[tuple[tuple, Ranked]]  # (sort key, entry); keys end with the paper id, so they never tie
-    weights: dict[int, float]
-    _head: list[Ranked] | None = None
-    _ordered: list[Ranked] | None = None
-    _ids: set[int] | None = None
-    _reasons: dict[int, str] = field(default_factory=dict)
+    Readers sharing an ordering read the same first few dozen papers, so only those are ordered up front;
+    the rest is sorted only for a reader who gets that far.
+    """
 
-    def best(self) -> Iterator[Ranked]:
-        """Relevant papers best first; the full sort happens only for a reader who gets past the head."""
-        yield from self.head()
-        if len(self.scored) > HEAD:
-            yield from self.ordered()[HEAD:]
+    def __init__(self, pool: "Pool", prefs: Preferences, positions: np.ndarray, keys: np.ndarray, pinned: np.ndarray):
+        self.pool = pool
+        self.topic_weights = prefs.topic_weights
+        self.follow = prefs.follow
+        self.primary = pool.topic_scores(prefs.topic_weights).primary
+        self.relevant = np.zeros(len(pool.at), dtype=bool)  # by pool position
+        self.relevant[positions] = True
+        self._count = len(positions)
+        # Positions ascend with paper ids, so a stable sort on the key breaks ties by id, as the old order did.
+        self._pinned = (positions[pinned], keys[pinned])
+        self._others = (positions[~pinned], keys[~pinned])
+        self._head: list[int] | None = None
+        self._order: list[int] | None = None
 
-    def head(self) -> list[Ranked]:
+    def best(self) -> Iterator[int]:
+        """Pool positions of the relevant papers, best first: pinned ones, then by score."""
         if self._head is None:
-            self._head = [entry for _, entry in heapq.nsmallest(HEAD, self.scored)]
-        return self._head
+            self._head = best_first(*self._pinned) + best_first(*self._others, HEAD)
+        yield from self._head
+        if len(self._head) < self._count:
+            if self._order is None:
+                self._order = best_first(*self._pinned) + best_first(*self._others)
+            yield from self._order[len(self._head) :]
 
-    def ordered(self) -> list[Ranked]:
-        if self._ordered is None:
-            self._ordered = [entry for _, entry in sorted(self.scored)]
-        return self._ordered
+    def reason(self, position: int) -> str:
+        """Why the paper at `position` is relevant; worded once per pool for its weights and keywords."""
+        keywords = tuple(word for word in self.follow if self.pool.mentioning((word,))[position])
+        return self.pool.reason(position, self.topic_weights, keywords)
 
-    @property
-    def relevant_ids(self) -> set[int]:
-        if self._ids is None:
-            self._ids = {entry.candidate.id for _, entry in self.scored}
-        return self._ids
 
-    def reason(self, entry: Ranked, topic_names: dict[int, str]) -> str:
-        """The entry's reason, worded once: every reader sharing this ranking gets the same words for it."""
-        cid = entry.candidate.id
-        if cid not in self._reasons:
-            self._reasons[cid] = reason(entry, topic_names, self.weights)
-        return self._reasons[cid]
+def best_first(positions: np.ndarray, keys: np.ndarray, n: int | None = None) -> list[int]:
+    """`positions` ordered by key, ties in their given order; with `n`, only the first n (and any tied)."""
+    if n is not None and len(keys) > n:
+        # Everything tied with the n-th key is kept, so this is a prefix of the full order.
+        near = np.flatnonzero(keys <= np.partition(keys, n - 1)[n - 1])
+        positions, keys = positions[near], keys[near]
+    return positions[np.argsort(keys, kind="stable")].tolist()
 
 
 @dataclass(slots=True)
@@ -116,41 +132,94 @@ class Pick:
 
 @dataclass
 class Pool:
-    """The candidate papers of one batch, loaded once, with per-topic lists and per-preference rankings."""
+    """The candidate papers of one batch, loaded once, as arrays for scoring, with the rankings made so far.
+
+    Scores are computed with NumPy over arrays indexed by position (candidates in id order): one pass per
+    ordering costs tens of microseconds, where a Python loop over every paper cost milliseconds.
+    """
 
     candidates: list[Candidate]
     topic_names: dict[int, str]
     _dates: list[date] = field(init=False)
     _by_date: list[Candidate] = field(init=False)
-    by_topic: dict[int, list[Candidate]] = field(init=False)
     by_popularity: list[Candidate] = field(init=False)
-    by_id: dict[int, Candidate] = field(init=False)
-    _mentions: dict[tuple[str, ...], frozenset[int]] = field(default_factory=dict)
+    at: list[Candidate] = field(init=False)  # candidates in id order; "position" indexes this list
+    position: dict[int, int] = field(init=False)  # paper id -> position
     _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
     _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
+    _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
+    _reasons: dict[tuple, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
         self._dates = [c.trending_date for c in self._by_date]
         self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
-        self.by_id = {c.id: c for c in self.candidates}
-        self.by_topic = defaultdict(list)
-        for c in self.candidates:
-            for tid in c.topics:
-                self.by_topic[tid].append(c)
+        self.at = sorted(self.candidates, key=lambda c: c.id)
+        self.position = {c.id: n for n, c in enumerate(self.at)}
+        self._popularity = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
+        self._pinned = np.array([c.pinned for c in self.at], dtype=bool)
+        self._topic_columns = {tid: n for n, tid in enumerate(sorted({t for c in self.at for t in c.topics}))}
+        # Each paper's topics as slots in their dict order, so relevance adds up in the same order as before;
+        # an empty slot points at a last column whose weight is always 0.
+        slots = max((len(c.topics) for c in self.at), default=0)
+        self._slot_topic = np.full((len(self.at), slots), len(self._topic_columns), dtype=np.intp)
+        self._slot_tid = np.full((len(self.at), slots), NO_TOPIC, dtype=np.int64)
+        self._slot_score = np.zeros((len(self.at), slots), dtype=float)
+        for n, c in enumerate(self.at):
+            for k, (tid, score) in enumerate(c.topics.items()):
+                self._slot_topic[n, k] = self._topic_columns[tid]
+                self._slot_tid[n, k] = tid
+                self._slot_score[n, k] = score
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
         start = bisect_left(self._dates, since)
         return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
 
-    def mentioning(self, words: tuple[str, ...]) -> frozenset[int]:
-        """Ids of the candidates whose text contains any of `words`; each text is scanned once per word set."""
-        if not words:
-            return frozenset()
+    def mentioning(self, words: tuple[str, ...]) -> np.ndarray:
+        """Which candidates (by position) contain any of `words`: each text is scanned once per word set."""
         if words not in self._mentions:
-            self._mentions[words] = frozenset(c.id for c in self.candidates if any(w in c.text for w in words))
+            self._mentions[words] = np.array([any(w in c.text for w in words) for c in self.at], dtype=bool)
         return self._mentions[words]
+
+    def topic_scores(self, topic_weights: tuple[tuple[int, float], ...]) -> TopicScores:
+        """Relevance from topics alone, computed once per set of weights and shared by their orderings."""
+        if topic_weights not in self._topic_scores:
+            weights = np.zeros(len(self._topic_columns) + 1)
+            for tid, w in topic_weights:
+                if tid in self._topic_columns:
+                    weights[self._topic_columns[tid]] = w
+            values = np.zeros(self._slot_score.shape)
+            relevance = np.zeros(len(self.at))
+            matched = np.zeros(len(self.at), dtype=bool)
+            for k in range(values.shape[1]):  # slot by slot, so sums add up in the order they always did
+                score, weight = self._slot_score[:, k], weights[self._slot_topic[:, k]]
+                counts = (weight != 0) & (score > 0)
+                values[:, k] = np.where(counts, score * weight, 0.0)
+                relevance += values[:, k]
+                matched |= counts
+            strongest = values.argmax(axis=1) if values.shape[1] else np.zeros(len(self.at), dtype=np.intp)
+            primary = np.where(
+                values.max(axis=1, initial=0.0) > 0,
+                np.take_along_axis(self._slot_tid, strongest[:, None], 1)[:, 0],
+                NO_TOPIC,
+            )
+            self._topic_scores[topic_weights] = TopicScores(relevance, matched, primary.tolist())
+        return self._topic_scores[topic_weights]
+
+    def reason(self, position: int, topic_weights: tuple[tuple[int, float], ...], keywords: tuple[str, ...]) -> str:
+        """A relevant paper's reason: readers with the same weights and matched keywords share its words."""
+        key = (position, topic_weights, keywords)
+        if key not in self._reasons:
+            c, weights = self.at[position], dict(topic_weights)
+            matched = topic_match(c, weights)
+            primary = self.topic_scores(topic_weights).primary[position]
+            entry = Ranked(
+                c, matched, list(keywords), c.pinned and bool(matched), None if primary == NO_TOPIC else primary
+            )
+            self._reasons[key] = reason(entry, self.topic_names, weights)
+        return self._reasons[key]
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
@@ -259,52 +328,31 @@ def trending_reason(prefs: Preferences) -> str:
     return f"Top trending {'today' if prefs.daily else 'this week'}, outside your topics"
 
 
-def rank(pool: Pool, prefs: Preferences) -> Ranking:
-    """Score the pool's relevant papers for one set of preferences; the Ranking orders them.
+def topic_match(c: Candidate, weights: dict[int, float]) -> list[tuple[int, float]]:
+    """A paper's followed topics, with score x weight."""
+    return [(tid, score * weights[tid]) for tid, score in c.topics.items() if weights.get(tid) and score > 0]
 
-    Only papers of the reader's topics or mentioning a followed keyword can be relevant, so only those are
-    scored, and keywords are looked up in the pool's index rather than searched for in every text.
+
+def rank(pool: Pool, prefs: Preferences) -> Ranking:
+    """Score the pool's papers for one ordering: topic relevance plus followed keywords, mixed with popularity.
+
+    Pinned papers of a followed topic come first; ties go to the lower paper id.
     """
-    weights = dict(prefs.topic_weights)
-    mentions = {word: pool.mentioning((word,)) for word in prefs.follow}
-    ids = {c.id for tid in weights for c in pool.by_topic.get(tid, ())}.union(*mentions.values())
-    ids -= pool.mentioning(prefs.mute)
-    scored = []
-    top_relevance = 0.0
-    for cid in ids:
-        c = pool.by_id[cid]
-        matched = []
-        relevance = 0.0
-        primary, best = None, 0.0
-        for tid, score in c.topics.items():
-            weight = weights.get(tid)
-            if weight and score > 0:
-                value = score * weight
-                matched.append((tid, value))
-                relevance += value
-                if value > best:
-                    primary, best = tid, value
-        keywords = [word for word, having in mentions.items() if cid in having]
-        relevance += KEYWORD_RELEVANCE * len(keywords)
-        if relevance <= 0:
-            continue
-        if relevance > top_relevance:
-            top_relevance = relevance
-        pinned = c.pinned and bool(matched)
-        scored.append((pinned, relevance, Ranked(c, matched, keywords, pinned, primary)))
-    top_relevance = top_relevance or 1.0
-    keyed = [
-        (
-            (
-                not pinned,
-                -(RELEVANCE_WEIGHT * relevance / top_relevance + POPULARITY_WEIGHT * entry.candidate.popularity),
-                entry.candidate.id,
-            ),
-            entry,
-        )
-        for pinned, relevance, entry in scored
-    ]
-    return Ranking(keyed, weights)
+    scores = pool.topic_scores(prefs.topic_weights)
+    relevance, matched = scores.relevance, scores.matched
+    if prefs.follow:
+        keywords = np.zeros(len(pool.at))
+        for word in prefs.follow:
+            keywords += pool.mentioning((word,))
+        relevance = relevance + KEYWORD_RELEVANCE * keywords
+    relevant = relevance > 0
+    if prefs.mute:
+        relevant &= ~pool.mentioning(prefs.mute)
+    positions = np.flatnonzero(relevant)
+    relevance = relevance[positions]
+    top_relevance = float(relevance.max()) if len(positions) else 0.0
+    keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
+    return Ranking(pool, prefs, positions, keys, pool._pinned[positions] & matched[positions])
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -319,29 +367,28 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     """A reader's picks: the best relevant papers with a fair share per topic, then trending fill if short."""
     ranking = pool.ranking(prefs)
     cap = fair_share(prefs)
-    per_topic: dict[int | None, int] = defaultdict(int)
-    picks: list[Ranked] = []
-    deferred: list[Ranked] = []
-    for entry in ranking.best():
-        c = entry.candidate
+    per_topic: dict[int, int] = defaultdict(int)
+    picks: list[int] = []  # pool positions
+    deferred: list[int] = []
+    for position in ranking.best():
+        c = pool.at[position]
         if c.trending_date < since or c.id in exclude:
             continue
-        if entry.primary_topic is not None and per_topic[entry.primary_topic] >= cap:
-            deferred.append(entry)
+        primary = ranking.primary[position]
+        if primary != NO_TOPIC and per_topic[primary] >= cap:
+            deferred.append(position)
             continue
-        per_topic[entry.primary_topic] += 1
-        picks.append(entry)
+        per_topic[primary] += 1
+        picks.append(position)
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    chosen = [Pick(p.candidate.id, ranking.reason(p, pool.topic_names), False) for p in picks]
+    chosen = [Pick(pool.at[p].id, ranking.reason(p), False) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
-        muted = pool.mentioning(prefs.mute)
+        left_out = ranking.relevant | pool.mentioning(prefs.mute)
         for c in pool.by_popularity:
-            if c.trending_date < since or c.id in exclude or c.id in ranking.relevant_ids:
-                continue
-            if c.id in muted:
+            if c.trending_date < since or c.id in exclude or left_out[pool.position[c.id]]:
                 continue
             chosen.append(Pick(c.id, fill, True))
             if len(chosen) == prefs.count:
