@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 import numpy as np
 
@@ -72,9 +73,11 @@ class Ranked:
 class TopicScores:
     """What one set of topic weights makes of every candidate (by position); keyword followers add to it."""
 
+    topic_weights: tuple[tuple[int, float], ...]
     relevance: np.ndarray  # summed score x weight over the followed topics
-    matched: np.ndarray  # whether any followed topic matched
+    pinned: np.ndarray  # pinned, and of a followed topic: ranked first
     primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
+    reasons: dict[tuple[int, tuple[str, ...]], str] = field(default_factory=dict)  # by (position, keywords)
 
 
 class Ranking:
@@ -84,34 +87,50 @@ class Ranking:
     the rest is sorted only for a reader who gets that far.
     """
 
-    def __init__(self, pool: "Pool", prefs: Preferences, positions: np.ndarray, keys: np.ndarray, pinned: np.ndarray):
+    def __init__(self, pool: "Pool", prefs: Preferences, positions: np.ndarray, keys: np.ndarray):
         self.pool = pool
-        self.topic_weights = prefs.topic_weights
-        self.follow = prefs.follow
-        self.primary = pool.topic_scores(prefs.topic_weights).primary
-        self.relevant = np.zeros(len(pool.at), dtype=bool)  # by pool position
-        self.relevant[positions] = True
-        self._count = len(positions)
-        # Positions ascend with paper ids, so a stable sort on the key breaks ties by id, as the old order did.
-        self._pinned = (positions[pinned], keys[pinned])
-        self._others = (positions[~pinned], keys[~pinned])
+        self.prefs = prefs
+        self.scores = pool.topic_scores(prefs.topic_weights)
+        self.primary = self.scores.primary
+        self.positions = positions
+        self.keys = keys
+        self._pinned: list[int] = []
+        pinned = self.scores.pinned[positions]
+        if pinned.any():  # rare: only a few papers are pinned
+            self._pinned = best_first(positions[pinned], keys[pinned])
+            self.positions, self.keys = positions[~pinned], keys[~pinned]
         self._head: list[int] | None = None
-        self._order: list[int] | None = None
+        self._reasons: dict[int, str] = {}
 
     def best(self) -> Iterator[int]:
         """Pool positions of the relevant papers, best first: pinned ones, then by score."""
+        return chain(self.head(), self._rest())
+
+    def head(self) -> list[int]:
         if self._head is None:
-            self._head = best_first(*self._pinned) + best_first(*self._others, HEAD)
-        yield from self._head
-        if len(self._head) < self._count:
-            if self._order is None:
-                self._order = best_first(*self._pinned) + best_first(*self._others)
-            yield from self._order[len(self._head) :]
+            self._head = self._pinned + best_first(self.positions, self.keys, HEAD)
+        return self._head
+
+    def _rest(self) -> Iterator[int]:
+        """The order past the head, sorted only for the reader who reads that far."""
+        seen = len(self.head())
+        if seen < len(self._pinned) + len(self.positions):
+            yield from (self._pinned + best_first(self.positions, self.keys))[seen:]
 
     def reason(self, position: int) -> str:
         """Why the paper at `position` is relevant; worded once per pool for its weights and keywords."""
-        keywords = tuple(word for word in self.follow if self.pool.mentioning((word,))[position])
-        return self.pool.reason(position, self.topic_weights, keywords)
+        if position not in self._reasons:
+            follow = self.prefs.follow
+            keywords = tuple([word for word in follow if position in self.pool.mentions(word)]) if follow else ()
+            self._reasons[position] = self.pool.reason(position, self.scores, keywords)
+        return self._reasons[position]
+
+    def relevant(self) -> np.ndarray:
+        """Which candidates (by position) are relevant: the trending fill leaves them out."""
+        mask = np.zeros(len(self.pool.at), dtype=bool)
+        mask[self.positions] = True
+        mask[self._pinned] = True
+        return mask
 
 
 def best_first(positions: np.ndarray, keys: np.ndarray, n: int | None = None) -> list[int]:
@@ -146,10 +165,10 @@ class Pool:
     at: list[Candidate] = field(init=False)  # candidates in id order; "position" indexes this list
     position: dict[int, int] = field(init=False)  # paper id -> position
     _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
-    _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
+    _picks: dict[tuple, list[Pick]] = field(default_factory=dict)
     _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _mention_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
-    _reasons: dict[tuple, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -160,17 +179,17 @@ class Pool:
         self._popularity = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
         self._pinned = np.array([c.pinned for c in self.at], dtype=bool)
         self._topic_columns = {tid: n for n, tid in enumerate(sorted({t for c in self.at for t in c.topics}))}
-        # Each paper's topics as slots in their dict order, so relevance adds up in the same order as before;
-        # an empty slot points at a last column whose weight is always 0.
+        # Each paper's topics as slots in their dict order (slot k of every paper is row k), so relevance adds
+        # up in the same order as before; an empty slot points at a last column whose weight is always 0.
         slots = max((len(c.topics) for c in self.at), default=0)
-        self._slot_topic = np.full((len(self.at), slots), len(self._topic_columns), dtype=np.intp)
-        self._slot_tid = np.full((len(self.at), slots), NO_TOPIC, dtype=np.int64)
-        self._slot_score = np.zeros((len(self.at), slots), dtype=float)
+        self._slot_topic = np.full((slots, len(self.at)), len(self._topic_columns), dtype=np.intp)
+        self._slot_tid = np.full((slots, len(self.at)), NO_TOPIC, dtype=np.int64)
+        self._slot_score = np.zeros((slots, len(self.at)), dtype=float)
         for n, c in enumerate(self.at):
             for k, (tid, score) in enumerate(c.topics.items()):
-                self._slot_topic[n, k] = self._topic_columns[tid]
-                self._slot_tid[n, k] = tid
-                self._slot_score[n, k] = score
+                self._slot_topic[k, n] = self._topic_columns[tid]
+                self._slot_tid[k, n] = tid
+                self._slot_score[k, n] = score
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -183,6 +202,12 @@ class Pool:
             self._mentions[words] = np.array([any(w in c.text for w in words) for c in self.at], dtype=bool)
         return self._mentions[words]
 
+    def mentions(self, word: str) -> frozenset[int]:
+        """The positions of the candidates that contain `word`, for a quick test one paper at a time."""
+        if word not in self._mention_sets:
+            self._mention_sets[word] = frozenset(np.flatnonzero(self.mentioning((word,))).tolist())
+        return self._mention_sets[word]
+
     def topic_scores(self, topic_weights: tuple[tuple[int, float], ...]) -> TopicScores:
         """Relevance from topics alone, computed once per set of weights and shared by their orderings."""
         if topic_weights not in self._topic_scores:
@@ -190,36 +215,36 @@ class Pool:
             for tid, w in topic_weights:
                 if tid in self._topic_columns:
                     weights[self._topic_columns[tid]] = w
-            values = np.zeros(self._slot_score.shape)
+            weight = weights[self._slot_topic]
+            counts = (weight != 0) & (self._slot_score > 0)
+            values = np.where(counts, self._slot_score * weight, 0.0)
             relevance = np.zeros(len(self.at))
-            matched = np.zeros(len(self.at), dtype=bool)
-            for k in range(values.shape[1]):  # slot by slot, so sums add up in the order they always did
-                score, weight = self._slot_score[:, k], weights[self._slot_topic[:, k]]
-                counts = (weight != 0) & (score > 0)
-                values[:, k] = np.where(counts, score * weight, 0.0)
-                relevance += values[:, k]
-                matched |= counts
-            strongest = values.argmax(axis=1) if values.shape[1] else np.zeros(len(self.at), dtype=np.intp)
-            primary = np.where(
-                values.max(axis=1, initial=0.0) > 0,
-                np.take_along_axis(self._slot_tid, strongest[:, None], 1)[:, 0],
-                NO_TOPIC,
+            for row in values:  # slot by slot, so sums add up in the order they always did
+                relevance += row
+            primary = np.full(len(self.at), NO_TOPIC)
+            if len(values):
+                strongest = values.argmax(axis=0)  # the first slot on a tie
+                primary = np.where(
+                    values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
+                )
+            matched = counts.any(axis=0)
+            self._topic_scores[topic_weights] = TopicScores(
+                topic_weights, relevance, self._pinned & matched, primary.tolist()
             )
-            self._topic_scores[topic_weights] = TopicScores(relevance, matched, primary.tolist())
         return self._topic_scores[topic_weights]
 
-    def reason(self, position: int, topic_weights: tuple[tuple[int, float], ...], keywords: tuple[str, ...]) -> str:
+    def reason(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> str:
         """A relevant paper's reason: readers with the same weights and matched keywords share its words."""
-        key = (position, topic_weights, keywords)
-        if key not in self._reasons:
-            c, weights = self.at[position], dict(topic_weights)
+        key = (position, keywords)
+        if key not in scores.reasons:
+            c, weights = self.at[position], dict(scores.topic_weights)
             matched = topic_match(c, weights)
-            primary = self.topic_scores(topic_weights).primary[position]
+            primary = scores.primary[position]
             entry = Ranked(
                 c, matched, list(keywords), c.pinned and bool(matched), None if primary == NO_TOPIC else primary
             )
-            self._reasons[key] = reason(entry, self.topic_names, weights)
-        return self._reasons[key]
+            scores.reasons[key] = reason(entry, self.topic_names, weights)
+        return scores.reasons[key]
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
@@ -231,7 +256,8 @@ class Pool:
         if exclude:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.
-        key = (prefs, since)
+        # (A plain tuple: hashed and compared in C, once per reader.)
+        key = (prefs.topic_weights, prefs.follow, prefs.mute, prefs.count, prefs.daily, since)
         if key not in self._picks:
             self._picks[key] = choose(self, prefs, since, exclude)
         return self._picks[key]
@@ -338,8 +364,7 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
 
     Pinned papers of a followed topic come first; ties go to the lower paper id.
     """
-    scores = pool.topic_scores(prefs.topic_weights)
-    relevance, matched = scores.relevance, scores.matched
+    relevance = pool.topic_scores(prefs.topic_weights).relevance
     if prefs.follow:
         keywords = np.zeros(len(pool.at))
         for word in prefs.follow:
@@ -352,7 +377,7 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     relevance = relevance[positions]
     top_relevance = float(relevance.max()) if len(positions) else 0.0
     keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
-    return Ranking(pool, prefs, positions, keys, pool._pinned[positions] & matched[positions])
+    return Ranking(pool, prefs, positions, keys)
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -386,7 +411,7 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     chosen = [Pick(pool.at[p].id, ranking.reason(p), False) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
-        left_out = ranking.relevant | pool.mentioning(prefs.mute)
+        left_out = ranking.relevant() | pool.mentioning(prefs.mute)
         for c in pool.by_popularity:
             if c.trending_date < since or c.id in exclude or left_out[pool.position[c.id]]:
                 continue
