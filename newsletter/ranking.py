@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,59 +78,59 @@ class TopicScores:
     relevance: np.ndarray  # summed score x weight over the followed topics
     pinned: np.ndarray  # pinned, and of a followed topic: ranked first
     primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
-    reasons: dict[tuple[int, tuple[str, ...]], str] = field(default_factory=dict)  # by (position, keywords)
+    picks: dict[int | tuple, "Pick"] = field(default_factory=dict)  # by position (and matched keywords)
 
 
 class Ranking:
     """One ordering's relevant papers, best first, as pool positions.
 
     Readers sharing an ordering read the same first few dozen papers, so only those are ordered up front;
-    the rest is sorted only for a reader who gets that far.
+    the rest is sorted only for a reader who gets that far. Thousands are kept per batch, hence slots and
+    tuples: fewer objects for the garbage collector to scan.
     """
+
+    __slots__ = ("pool", "scores", "primary", "positions", "keys", "_pinned", "_head", "_follow")
 
     def __init__(self, pool: "Pool", prefs: Preferences, positions: np.ndarray, keys: np.ndarray):
         self.pool = pool
-        self.prefs = prefs
         self.scores = pool.topic_scores(prefs.topic_weights)
         self.primary = self.scores.primary
         self.positions = positions
         self.keys = keys
-        self._pinned: list[int] = []
+        self._pinned: tuple[int, ...] = ()
         pinned = self.scores.pinned[positions]
         if pinned.any():  # rare: only a few papers are pinned
-            self._pinned = best_first(positions[pinned], keys[pinned])
+            self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
             self.positions, self.keys = positions[~pinned], keys[~pinned]
-        self._head: list[int] | None = None
-        self._reasons: dict[int, str] = {}
+        self._head: tuple[int, ...] | None = None
+        self._follow = prefs.follow
 
     def best(self) -> Iterator[int]:
         """Pool positions of the relevant papers, best first: pinned ones, then by score."""
         return chain(self.head(), self._rest())
 
-    def head(self) -> list[int]:
+    def head(self) -> tuple[int, ...]:
         if self._head is None:
-            self._head = self._pinned + best_first(self.positions, self.keys, HEAD)
+            self._head = self._pinned + tuple(best_first(self.positions, self.keys, HEAD))
         return self._head
 
     def _rest(self) -> Iterator[int]:
         """The order past the head, sorted only for the reader who reads that far."""
         seen = len(self.head())
         if seen < len(self._pinned) + len(self.positions):
-            yield from (self._pinned + best_first(self.positions, self.keys))[seen:]
+            yield from (self._pinned + tuple(best_first(self.positions, self.keys)))[seen:]
 
-    def reason(self, position: int) -> str:
-        """Why the paper at `position` is relevant; worded once per pool for its weights and keywords."""
-        if position not in self._reasons:
-            follow = self.prefs.follow
-            keywords = tuple([word for word in follow if position in self.pool.mentions(word)]) if follow else ()
-            self._reasons[position] = self.pool.reason(position, self.scores, keywords)
-        return self._reasons[position]
+    def pick(self, position: int) -> "Pick":
+        """The relevant paper at `position` as a pick, made once per pool for its weights and keywords."""
+        mentions = self.pool.mentions
+        keywords = tuple([word for word in self._follow if position in mentions(word)]) if self._follow else ()
+        return self.pool.pick(position, self.scores, keywords)
 
     def relevant(self) -> np.ndarray:
         """Which candidates (by position) are relevant: the trending fill leaves them out."""
         mask = np.zeros(len(self.pool.at), dtype=bool)
         mask[self.positions] = True
-        mask[self._pinned] = True
+        mask[list(self._pinned)] = True
         return mask
 
 
@@ -142,8 +143,10 @@ def best_first(positions: np.ndarray, keys: np.ndarray, n: int | None = None) ->
     return positions[np.argsort(keys, kind="stable")].tolist()
 
 
-@dataclass(slots=True)
-class Pick:
+class Pick(NamedTuple):
+    """One paper of a digest. Readers who get the same paper for the same reason share one; a tuple of plain
+    values, so the garbage collector stops scanning it (tens of thousands are kept per batch)."""
+
     paper_id: int
     reason: str
     fill: bool
@@ -233,18 +236,19 @@ class Pool:
             )
         return self._topic_scores[topic_weights]
 
-    def reason(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> str:
-        """A relevant paper's reason: readers with the same weights and matched keywords share its words."""
-        key = (position, keywords)
-        if key not in scores.reasons:
+    def pick(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> Pick:
+        """A relevant paper's pick: readers with the same weights and matched keywords share it, and its words."""
+        key = (position, *keywords) if keywords else position  # one flat key, a plain int when it can be
+        pick = scores.picks.get(key)
+        if pick is None:
             c, weights = self.at[position], dict(scores.topic_weights)
             matched = topic_match(c, weights)
             primary = scores.primary[position]
             entry = Ranked(
                 c, matched, list(keywords), c.pinned and bool(matched), None if primary == NO_TOPIC else primary
             )
-            scores.reasons[key] = reason(entry, self.topic_names, weights)
-        return scores.reasons[key]
+            pick = scores.picks[key] = Pick(c.id, reason(entry, self.topic_names, weights), False)
+        return pick
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
@@ -395,11 +399,12 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     per_topic: dict[int, int] = defaultdict(int)
     picks: list[int] = []  # pool positions
     deferred: list[int] = []
+    at, primaries = pool.at, ranking.primary  # looked up once: this loop runs for every distinct reader
     for position in ranking.best():
-        c = pool.at[position]
+        c = at[position]
         if c.trending_date < since or c.id in exclude:
             continue
-        primary = ranking.primary[position]
+        primary = primaries[position]
         if primary != NO_TOPIC and per_topic[primary] >= cap:
             deferred.append(position)
             continue
@@ -408,7 +413,7 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    chosen = [Pick(pool.at[p].id, ranking.reason(p), False) for p in picks]
+    chosen = [ranking.pick(p) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
         left_out = ranking.relevant() | pool.mentioning(prefs.mute)
