@@ -78,6 +78,7 @@ class TopicScores:
     relevance: np.ndarray  # summed score x weight over the followed topics
     pinned: np.ndarray  # pinned, and of a followed topic: ranked first
     primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
+    followed_slots: list[int] | None  # with every weight at 1: which of each paper's topic slots are followed, as bits
     picks: dict[int | tuple, "Pick"] = field(default_factory=dict)  # by position (and matched keywords)
 
 
@@ -172,6 +173,7 @@ class Pool:
     _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _mention_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
+    _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -188,6 +190,7 @@ class Pool:
         self._slot_topic = np.full((slots, len(self.at)), len(self._topic_columns), dtype=np.intp)
         self._slot_tid = np.full((slots, len(self.at)), NO_TOPIC, dtype=np.int64)
         self._slot_score = np.zeros((slots, len(self.at)), dtype=float)
+        self._slot_bits = (1 << np.arange(slots, dtype=np.int64))[:, None]
         for n, c in enumerate(self.at):
             for k, (tid, score) in enumerate(c.topics.items()):
                 self._slot_topic[k, n] = self._topic_columns[tid]
@@ -231,8 +234,10 @@ class Pool:
                     values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
                 )
             matched = counts.any(axis=0)
+            plain = all(w == 1.0 for _, w in topic_weights)
+            followed_slots = (counts * self._slot_bits).sum(axis=0).tolist() if plain else None
             self._topic_scores[topic_weights] = TopicScores(
-                topic_weights, relevance, self._pinned & matched, primary.tolist()
+                topic_weights, relevance, self._pinned & matched, primary.tolist(), followed_slots
             )
         return self._topic_scores[topic_weights]
 
@@ -241,14 +246,25 @@ class Pool:
         key = (position, *keywords) if keywords else position  # one flat key, a plain int when it can be
         pick = scores.picks.get(key)
         if pick is None:
-            c, weights = self.at[position], dict(scores.topic_weights)
-            matched = topic_match(c, weights)
-            primary = scores.primary[position]
-            entry = Ranked(
-                c, matched, list(keywords), c.pinned and bool(matched), None if primary == NO_TOPIC else primary
-            )
-            pick = scores.picks[key] = Pick(c.id, reason(entry, self.topic_names, weights), False)
+            if scores.followed_slots is None:
+                pick = self._new_pick(position, scores, keywords)
+            else:
+                # With every weight at 1, the words depend only on which of the paper's topics are followed,
+                # so readers of different topic sets share them too.
+                shared = (position, scores.followed_slots[position], *keywords)
+                pick = self._plain_picks.get(shared)
+                if pick is None:
+                    pick = self._plain_picks[shared] = self._new_pick(position, scores, keywords)
+            scores.picks[key] = pick
         return pick
+
+    def _new_pick(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> Pick:
+        c, weights = self.at[position], dict(scores.topic_weights)
+        matched = topic_match(c, weights)
+        primary = scores.primary[position]
+        pinned = c.pinned and bool(matched)
+        entry = Ranked(c, matched, list(keywords), pinned, None if primary == NO_TOPIC else primary)
+        return Pick(c.id, reason(entry, self.topic_names, weights), False)
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
