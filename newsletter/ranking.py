@@ -77,6 +77,7 @@ class TopicScores:
     topic_weights: tuple[tuple[int, float], ...]
     relevance: np.ndarray  # summed score x weight over the followed topics
     pinned: np.ndarray  # pinned, and of a followed topic: ranked first
+    any_pinned: bool
     primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
     followed_slots: list[int] | None  # with every weight at 1: which of each paper's topic slots are followed, as bits
     picks: dict[int | tuple, "Pick"] = field(default_factory=dict)  # by position (and matched keywords)
@@ -99,10 +100,11 @@ class Ranking:
         self.positions = positions
         self.keys = keys
         self._pinned: tuple[int, ...] = ()
-        pinned = self.scores.pinned[positions]
-        if pinned.any():  # rare: only a few papers are pinned
-            self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
-            self.positions, self.keys = positions[~pinned], keys[~pinned]
+        if self.scores.any_pinned:  # a few papers are pinned: most sets of weights match none
+            pinned = self.scores.pinned[positions]
+            if pinned.any():
+                self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
+                self.positions, self.keys = positions[~pinned], keys[~pinned]
         self._head: tuple[int, ...] | None = None
         self._follow = prefs.follow
 
@@ -168,10 +170,13 @@ class Pool:
     by_popularity: list[Candidate] = field(init=False)
     at: list[Candidate] = field(init=False)  # candidates in id order; "position" indexes this list
     position: dict[int, int] = field(init=False)  # paper id -> position
+    ids: list[int] = field(init=False)
+    days: list[date] = field(init=False)
     _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
     _picks: dict[tuple, list[Pick]] = field(default_factory=dict)
     _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _mention_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    _hits: dict[str, np.ndarray] = field(default_factory=dict)
     _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
     _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
 
@@ -181,6 +186,8 @@ class Pool:
         self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
         self.at = sorted(self.candidates, key=lambda c: c.id)
         self.position = {c.id: n for n, c in enumerate(self.at)}
+        self.ids = [c.id for c in self.at]  # by position
+        self.days = [c.trending_date for c in self.at]
         self._popularity = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
         self._pinned = np.array([c.pinned for c in self.at], dtype=bool)
         self._topic_columns = {tid: n for n, tid in enumerate(sorted({t for c in self.at for t in c.topics}))}
@@ -208,6 +215,12 @@ class Pool:
             self._mentions[words] = np.array([any(w in c.text for w in words) for c in self.at], dtype=bool)
         return self._mentions[words]
 
+    def keyword_hits(self, word: str) -> np.ndarray:
+        """1.0 for the candidates (by position) that contain `word`, else 0.0: summed into keyword counts."""
+        if word not in self._hits:
+            self._hits[word] = self.mentioning((word,)).astype(float)
+        return self._hits[word]
+
     def mentions(self, word: str) -> frozenset[int]:
         """The positions of the candidates that contain `word`, for a quick test one paper at a time."""
         if word not in self._mention_sets:
@@ -233,11 +246,11 @@ class Pool:
                 primary = np.where(
                     values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
                 )
-            matched = counts.any(axis=0)
+            pinned = self._pinned & counts.any(axis=0)
             plain = all(w == 1.0 for _, w in topic_weights)
             followed_slots = (counts * self._slot_bits).sum(axis=0).tolist() if plain else None
             self._topic_scores[topic_weights] = TopicScores(
-                topic_weights, relevance, self._pinned & matched, primary.tolist(), followed_slots
+                topic_weights, relevance, pinned, bool(pinned.any()), primary.tolist(), followed_slots
             )
         return self._topic_scores[topic_weights]
 
@@ -386,10 +399,8 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     """
     relevance = pool.topic_scores(prefs.topic_weights).relevance
     if prefs.follow:
-        keywords = np.zeros(len(pool.at))
-        for word in prefs.follow:
-            keywords += pool.mentioning((word,))
-        relevance = relevance + KEYWORD_RELEVANCE * keywords
+        hits = [pool.keyword_hits(word) for word in prefs.follow]
+        relevance = relevance + KEYWORD_RELEVANCE * sum(hits[1:], hits[0])
     relevant = relevance > 0
     if prefs.mute:
         relevant &= ~pool.mentioning(prefs.mute)
@@ -415,10 +426,9 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     per_topic: dict[int, int] = defaultdict(int)
     picks: list[int] = []  # pool positions
     deferred: list[int] = []
-    at, primaries = pool.at, ranking.primary  # looked up once: this loop runs for every distinct reader
+    days, ids, primaries = pool.days, pool.ids, ranking.primary  # looked up once: this runs per distinct reader
     for position in ranking.best():
-        c = at[position]
-        if c.trending_date < since or c.id in exclude:
+        if days[position] < since or ids[position] in exclude:
             continue
         primary = primaries[position]
         if primary != NO_TOPIC and per_topic[primary] >= cap:
