@@ -87,15 +87,16 @@ class Ranking:
     """One ordering's relevant papers, best first, as pool positions.
 
     Readers sharing an ordering read the same first few dozen papers, so only those are ordered up front;
-    the rest is sorted only for a reader who gets that far. Thousands are kept per batch, hence slots and
-    tuples: fewer objects for the garbage collector to scan.
+    the rest is sorted only for a reader who gets that far. Thousands are kept per batch, hence slots,
+    tuples and no reference back to the pool: fewer objects for the garbage collector to scan, and none
+    left for it to find when a batch's pool is dropped.
     """
 
-    __slots__ = ("pool", "scores", "primary", "positions", "keys", "_pinned", "_head", "_follow")
+    __slots__ = ("scores", "follow", "primary", "positions", "keys", "_pinned", "_head")
 
-    def __init__(self, pool: "Pool", prefs: Preferences, positions: np.ndarray, keys: np.ndarray):
-        self.pool = pool
-        self.scores = pool.topic_scores(prefs.topic_weights)
+    def __init__(self, scores: TopicScores, follow: tuple[str, ...], positions: np.ndarray, keys: np.ndarray):
+        self.scores = scores
+        self.follow = follow
         self.primary = self.scores.primary
         self.positions = positions
         self.keys = keys
@@ -106,7 +107,6 @@ class Ranking:
                 self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
                 self.positions, self.keys = positions[~pinned], keys[~pinned]
         self._head: tuple[int, ...] | None = None
-        self._follow = prefs.follow
 
     def best(self) -> Iterator[int]:
         """Pool positions of the relevant papers, best first: pinned ones, then by score."""
@@ -123,15 +123,9 @@ class Ranking:
         if seen < len(self._pinned) + len(self.positions):
             yield from (self._pinned + tuple(best_first(self.positions, self.keys)))[seen:]
 
-    def pick(self, position: int) -> "Pick":
-        """The relevant paper at `position` as a pick, made once per pool for its weights and keywords."""
-        mentions = self.pool.mentions
-        keywords = tuple([word for word in self._follow if position in mentions(word)]) if self._follow else ()
-        return self.pool.pick(position, self.scores, keywords)
-
-    def relevant(self) -> np.ndarray:
-        """Which candidates (by position) are relevant: the trending fill leaves them out."""
-        mask = np.zeros(len(self.pool.at), dtype=bool)
+    def relevant(self, size: int) -> np.ndarray:
+        """Which of the pool's `size` candidates (by position) are relevant: the trending fill leaves them out."""
+        mask = np.zeros(size, dtype=bool)
         mask[self.positions] = True
         mask[list(self._pinned)] = True
         return mask
@@ -254,8 +248,10 @@ class Pool:
             )
         return self._topic_scores[topic_weights]
 
-    def pick(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> Pick:
+    def pick(self, ranking: Ranking, position: int) -> Pick:
         """A relevant paper's pick: readers with the same weights and matched keywords share it, and its words."""
+        scores, mentions = ranking.scores, self.mentions
+        keywords = tuple([word for word in ranking.follow if position in mentions(word)]) if ranking.follow else ()
         key = (position, *keywords) if keywords else position  # one flat key, a plain int when it can be
         pick = scores.picks.get(key)
         if pick is None:
@@ -408,7 +404,7 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     relevance = relevance[positions]
     top_relevance = float(relevance.max()) if len(positions) else 0.0
     keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
-    return Ranking(pool, prefs, positions, keys)
+    return Ranking(pool.topic_scores(prefs.topic_weights), prefs.follow, positions, keys)
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -439,10 +435,10 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    chosen = [ranking.pick(p) for p in picks]
+    chosen = [pool.pick(ranking, p) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
-        left_out = ranking.relevant() | pool.mentioning(prefs.mute)
+        left_out = ranking.relevant(len(pool.at)) | pool.mentioning(prefs.mute)
         for c in pool.by_popularity:
             if c.trending_date < since or c.id in exclude or left_out[pool.position[c.id]]:
                 continue
