@@ -28,7 +28,7 @@ PAPER_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    """Everything ranking depends on; readers with equal preferences share one ranking."""
+    """Everything ranking depends on; readers with the same `ordering` share one ranking."""
 
     topic_weights: tuple[tuple[int, float], ...]
     follow: tuple[str, ...] = ()
@@ -92,7 +92,7 @@ class Ranking:
     left for it to find when a batch's pool is dropped.
     """
 
-    __slots__ = ("scores", "follow", "primary", "positions", "keys", "_pinned", "_head")
+    __slots__ = ("scores", "follow", "primary", "positions", "keys", "_pinned", "_head", "_order")
 
     def __init__(self, scores: TopicScores, follow: tuple[str, ...], positions: np.ndarray, keys: np.ndarray):
         self.scores = scores
@@ -107,6 +107,7 @@ class Ranking:
                 self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
                 self.positions, self.keys = positions[~pinned], keys[~pinned]
         self._head: tuple[int, ...] | None = None
+        self._order: tuple[int, ...] | None = None
 
     def best(self) -> Iterator[int]:
         """Pool positions of the relevant papers, best first: pinned ones, then by score."""
@@ -121,7 +122,9 @@ class Ranking:
         """The order past the head, sorted only for the reader who reads that far."""
         seen = len(self.head())
         if seen < len(self._pinned) + len(self.positions):
-            yield from (self._pinned + tuple(best_first(self.positions, self.keys)))[seen:]
+            if self._order is None:
+                self._order = self._pinned + tuple(best_first(self.positions, self.keys))
+            yield from self._order[seen:]
 
     def relevant(self, size: int) -> np.ndarray:
         """Which of the pool's `size` candidates (by position) are relevant: the trending fill leaves them out."""
