@@ -3,8 +3,13 @@
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
+from typing import NamedTuple
+
+import numpy as np
 
 from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
 from subscribers.models import weight_level
@@ -13,6 +18,8 @@ RELEVANCE_WEIGHT = 0.65
 POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
+NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
+HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
     "project_page", "pinned", "trending_date", "ai_keywords",
@@ -21,7 +28,7 @@ PAPER_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    """Everything ranking depends on; readers with equal preferences share one ranking."""
+    """Everything ranking depends on; readers with the same `ordering` share one ranking."""
 
     topic_weights: tuple[tuple[int, float], ...]
     follow: tuple[str, ...] = ()
@@ -36,6 +43,11 @@ class Preferences:
 
         weights = tuple(sorted((tid, w) for tid, w in topic_weights.items() if w > 0))
         return cls(weights, clean(follow), clean(mute), count, daily)
+
+    @property
+    def ordering(self) -> tuple:
+        """What the order of relevant papers depends on: not count or daily, so more readers share one."""
+        return (self.topic_weights, self.follow, self.mute)
 
 
 @dataclass(slots=True)
@@ -59,13 +71,82 @@ class Ranked:
 
 
 @dataclass(slots=True)
+class TopicScores:
+    """What one set of topic weights makes of every candidate (by position); keyword followers add to it."""
+
+    topic_weights: tuple[tuple[int, float], ...]
+    relevance: np.ndarray  # summed score x weight over the followed topics
+    pinned: np.ndarray  # pinned, and of a followed topic: ranked first
+    any_pinned: bool
+    primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
+    followed_slots: list[int] | None  # with every weight at 1: which of each paper's topic slots are followed, as bits
+    picks: dict[int | tuple, "Pick"] = field(default_factory=dict)  # by position (and matched keywords)
+
+
 class Ranking:
-    relevant: list[Ranked]  # best first
-    relevant_ids: set[int]
+    """One ordering's relevant papers, best first, as pool positions.
+
+    Readers sharing an ordering read the same first few dozen papers, so only those are ordered up front;
+    the rest is sorted only for a reader who gets that far. Thousands are kept per batch, hence slots,
+    tuples and no reference back to the pool: fewer objects for the garbage collector to scan, and none
+    left for it to find when a batch's pool is dropped.
+    """
+
+    __slots__ = ("scores", "follow", "primary", "positions", "keys", "_pinned", "_head", "_order")
+
+    def __init__(self, scores: TopicScores, follow: tuple[str, ...], positions: np.ndarray, keys: np.ndarray):
+        self.scores = scores
+        self.follow = follow
+        self.primary = self.scores.primary
+        self.positions = positions
+        self.keys = keys
+        self._pinned: tuple[int, ...] = ()
+        if self.scores.any_pinned:  # a few papers are pinned: most sets of weights match none
+            pinned = self.scores.pinned[positions]
+            if pinned.any():
+                self._pinned = tuple(best_first(positions[pinned], keys[pinned]))
+                self.positions, self.keys = positions[~pinned], keys[~pinned]
+        self._head: tuple[int, ...] | None = None
+        self._order: tuple[int, ...] | None = None
+
+    def best(self) -> Iterator[int]:
+        """Pool positions of the relevant papers, best first: pinned ones, then by score."""
+        return chain(self.head(), self._rest())
+
+    def head(self) -> tuple[int, ...]:
+        if self._head is None:
+            self._head = self._pinned + tuple(best_first(self.positions, self.keys, HEAD))
+        return self._head
+
+    def _rest(self) -> Iterator[int]:
+        """The order past the head, sorted only for the reader who reads that far."""
+        seen = len(self.head())
+        if seen < len(self._pinned) + len(self.positions):
+            if self._order is None:
+                self._order = self._pinned + tuple(best_first(self.positions, self.keys))
+            yield from self._order[seen:]
+
+    def relevant(self, size: int) -> np.ndarray:
+        """Which of the pool's `size` candidates (by position) are relevant: the trending fill leaves them out."""
+        mask = np.zeros(size, dtype=bool)
+        mask[self.positions] = True
+        mask[list(self._pinned)] = True
+        return mask
 
 
-@dataclass(slots=True)
-class Pick:
+def best_first(positions: np.ndarray, keys: np.ndarray, n: int | None = None) -> list[int]:
+    """`positions` ordered by key, ties in their given order; with `n`, only the first n (and any tied)."""
+    if n is not None and len(keys) > n:
+        # Everything tied with the n-th key is kept, so this is a prefix of the full order.
+        near = np.flatnonzero(keys <= np.partition(keys, n - 1)[n - 1])
+        positions, keys = positions[near], keys[near]
+    return positions[np.argsort(keys, kind="stable")].tolist()
+
+
+class Pick(NamedTuple):
+    """One paper of a digest. Readers who get the same paper for the same reason share one; a tuple of plain
+    values, so the garbage collector stops scanning it (tens of thousands are kept per batch)."""
+
     paper_id: int
     reason: str
     fill: bool
@@ -73,41 +154,142 @@ class Pick:
 
 @dataclass
 class Pool:
-    """The candidate papers of one batch, loaded once, with per-topic lists and per-preference rankings."""
+    """The candidate papers of one batch, loaded once, as arrays for scoring, with the rankings made so far.
+
+    Scores are computed with NumPy over arrays indexed by position (candidates in id order): one pass per
+    ordering costs tens of microseconds, where a Python loop over every paper cost milliseconds.
+    """
 
     candidates: list[Candidate]
     topic_names: dict[int, str]
     _dates: list[date] = field(init=False)
     _by_date: list[Candidate] = field(init=False)
-    by_topic: dict[int, list[Candidate]] = field(init=False)
     by_popularity: list[Candidate] = field(init=False)
-    _rankings: dict[Preferences, Ranking] = field(default_factory=dict)
-    _picks: dict[tuple[Preferences, date], list[Pick]] = field(default_factory=dict)
+    at: list[Candidate] = field(init=False)  # candidates in id order; "position" indexes this list
+    position: dict[int, int] = field(init=False)  # paper id -> position
+    ids: list[int] = field(init=False)
+    days: list[date] = field(init=False)
+    _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
+    _picks: dict[tuple, list[Pick]] = field(default_factory=dict)
+    _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _mention_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    _hits: dict[str, np.ndarray] = field(default_factory=dict)
+    _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
+    _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
         self._dates = [c.trending_date for c in self._by_date]
         self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
-        self.by_topic = defaultdict(list)
-        for c in self.candidates:
-            for tid in c.topics:
-                self.by_topic[tid].append(c)
+        self.at = sorted(self.candidates, key=lambda c: c.id)
+        self.position = {c.id: n for n, c in enumerate(self.at)}
+        self.ids = [c.id for c in self.at]  # by position
+        self.days = [c.trending_date for c in self.at]
+        self._popularity = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
+        self._pinned = np.array([c.pinned for c in self.at], dtype=bool)
+        self._topic_columns = {tid: n for n, tid in enumerate(sorted({t for c in self.at for t in c.topics}))}
+        # Each paper's topics as slots in their dict order (slot k of every paper is row k), so relevance adds
+        # up in the same order as before; an empty slot points at a last column whose weight is always 0.
+        slots = max((len(c.topics) for c in self.at), default=0)
+        self._slot_topic = np.full((slots, len(self.at)), len(self._topic_columns), dtype=np.intp)
+        self._slot_tid = np.full((slots, len(self.at)), NO_TOPIC, dtype=np.int64)
+        self._slot_score = np.zeros((slots, len(self.at)), dtype=float)
+        self._slot_bits = (1 << np.arange(slots, dtype=np.int64))[:, None]
+        for n, c in enumerate(self.at):
+            for k, (tid, score) in enumerate(c.topics.items()):
+                self._slot_topic[k, n] = self._topic_columns[tid]
+                self._slot_tid[k, n] = tid
+                self._slot_score[k, n] = score
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
         start = bisect_left(self._dates, since)
         return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
 
+    def mentioning(self, words: tuple[str, ...]) -> np.ndarray:
+        """Which candidates (by position) contain any of `words`: each text is scanned once per word set."""
+        if words not in self._mentions:
+            self._mentions[words] = np.array([any(w in c.text for w in words) for c in self.at], dtype=bool)
+        return self._mentions[words]
+
+    def keyword_hits(self, word: str) -> np.ndarray:
+        """1.0 for the candidates (by position) that contain `word`, else 0.0: summed into keyword counts."""
+        if word not in self._hits:
+            self._hits[word] = self.mentioning((word,)).astype(float)
+        return self._hits[word]
+
+    def mentions(self, word: str) -> frozenset[int]:
+        """The positions of the candidates that contain `word`, for a quick test one paper at a time."""
+        if word not in self._mention_sets:
+            self._mention_sets[word] = frozenset(np.flatnonzero(self.mentioning((word,))).tolist())
+        return self._mention_sets[word]
+
+    def topic_scores(self, topic_weights: tuple[tuple[int, float], ...]) -> TopicScores:
+        """Relevance from topics alone, computed once per set of weights and shared by their orderings."""
+        if topic_weights not in self._topic_scores:
+            weights = np.zeros(len(self._topic_columns) + 1)
+            for tid, w in topic_weights:
+                if tid in self._topic_columns:
+                    weights[self._topic_columns[tid]] = w
+            weight = weights[self._slot_topic]
+            counts = (weight != 0) & (self._slot_score > 0)
+            values = np.where(counts, self._slot_score * weight, 0.0)
+            relevance = np.zeros(len(self.at))
+            for row in values:  # slot by slot, so sums add up in the order they always did
+                relevance += row
+            primary = np.full(len(self.at), NO_TOPIC)
+            if len(values):
+                strongest = values.argmax(axis=0)  # the first slot on a tie
+                primary = np.where(
+                    values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
+                )
+            pinned = self._pinned & counts.any(axis=0)
+            plain = all(w == 1.0 for _, w in topic_weights)
+            followed_slots = (counts * self._slot_bits).sum(axis=0).tolist() if plain else None
+            self._topic_scores[topic_weights] = TopicScores(
+                topic_weights, relevance, pinned, bool(pinned.any()), primary.tolist(), followed_slots
+            )
+        return self._topic_scores[topic_weights]
+
+    def pick(self, ranking: Ranking, position: int) -> Pick:
+        """A relevant paper's pick: readers with the same weights and matched keywords share it, and its words."""
+        scores, mentions = ranking.scores, self.mentions
+        keywords = tuple([word for word in ranking.follow if position in mentions(word)]) if ranking.follow else ()
+        key = (position, *keywords) if keywords else position  # one flat key, a plain int when it can be
+        pick = scores.picks.get(key)
+        if pick is None:
+            if scores.followed_slots is None:
+                pick = self._new_pick(position, scores, keywords)
+            else:
+                # With every weight at 1, the words depend only on which of the paper's topics are followed,
+                # so readers of different topic sets share them too.
+                shared = (position, scores.followed_slots[position], *keywords)
+                pick = self._plain_picks.get(shared)
+                if pick is None:
+                    pick = self._plain_picks[shared] = self._new_pick(position, scores, keywords)
+            scores.picks[key] = pick
+        return pick
+
+    def _new_pick(self, position: int, scores: TopicScores, keywords: tuple[str, ...]) -> Pick:
+        c, weights = self.at[position], dict(scores.topic_weights)
+        matched = topic_match(c, weights)
+        primary = scores.primary[position]
+        pinned = c.pinned and bool(matched)
+        entry = Ranked(c, matched, list(keywords), pinned, None if primary == NO_TOPIC else primary)
+        return Pick(c.id, reason(entry, self.topic_names, weights), False)
+
     def ranking(self, prefs: Preferences) -> Ranking:
-        if prefs not in self._rankings:
-            self._rankings[prefs] = rank(self, prefs)
-        return self._rankings[prefs]
+        key = prefs.ordering
+        if key not in self._rankings:
+            self._rankings[key] = rank(self, prefs)
+        return self._rankings[key]
 
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
         if exclude:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.
-        key = (prefs, since)
+        # (A plain tuple: hashed and compared in C, once per reader.)
+        key = (prefs.topic_weights, prefs.follow, prefs.mute, prefs.count, prefs.daily, since)
         if key not in self._picks:
             self._picks[key] = choose(self, prefs, since, exclude)
         return self._picks[key]
@@ -204,52 +386,28 @@ def trending_reason(prefs: Preferences) -> str:
     return f"Top trending {'today' if prefs.daily else 'this week'}, outside your topics"
 
 
-def rank(pool: Pool, prefs: Preferences) -> Ranking:
-    """Order the pool's relevant papers for one set of preferences, best first.
+def topic_match(c: Candidate, weights: dict[int, float]) -> list[tuple[int, float]]:
+    """A paper's followed topics, with score x weight."""
+    return [(tid, score * weights[tid]) for tid, score in c.topics.items() if weights.get(tid) and score > 0]
 
-    Only papers of the reader's topics are looked at, unless they follow keywords (then every paper is).
+
+def rank(pool: Pool, prefs: Preferences) -> Ranking:
+    """Score the pool's papers for one ordering: topic relevance plus followed keywords, mixed with popularity.
+
+    Pinned papers of a followed topic come first; ties go to the lower paper id.
     """
-    weights = dict(prefs.topic_weights)
+    relevance = pool.topic_scores(prefs.topic_weights).relevance
     if prefs.follow:
-        candidates = pool.candidates
-    else:
-        candidates = list({c.id: c for tid in weights for c in pool.by_topic.get(tid, ())}.values())
-    mute, follow = prefs.mute, prefs.follow
-    scored = []
-    top_relevance = 0.0
-    for c in candidates:
-        text = c.text
-        if mute and any(word in text for word in mute):
-            continue
-        matched = []
-        relevance = 0.0
-        primary, best = None, 0.0
-        for tid, score in c.topics.items():
-            weight = weights.get(tid)
-            if weight and score > 0:
-                value = score * weight
-                matched.append((tid, value))
-                relevance += value
-                if value > best:
-                    primary, best = tid, value
-        keywords = [word for word in follow if word in text] if follow else []
-        relevance += KEYWORD_RELEVANCE * len(keywords)
-        if relevance <= 0:
-            continue
-        if relevance > top_relevance:
-            top_relevance = relevance
-        pinned = c.pinned and bool(matched)
-        scored.append((pinned, relevance, Ranked(c, matched, keywords, pinned, primary)))
-    top_relevance = top_relevance or 1.0
-    scored.sort(
-        key=lambda s: (
-            not s[0],
-            -(RELEVANCE_WEIGHT * s[1] / top_relevance + POPULARITY_WEIGHT * s[2].candidate.popularity),
-            s[2].candidate.id,
-        )
-    )
-    relevant = [s[2] for s in scored]
-    return Ranking(relevant, {r.candidate.id for r in relevant})
+        hits = [pool.keyword_hits(word) for word in prefs.follow]
+        relevance = relevance + KEYWORD_RELEVANCE * sum(hits[1:], hits[0])
+    relevant = relevance > 0
+    if prefs.mute:
+        relevant &= ~pool.mentioning(prefs.mute)
+    positions = np.flatnonzero(relevant)
+    relevance = relevance[positions]
+    top_relevance = float(relevance.max()) if len(positions) else 0.0
+    keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
+    return Ranking(pool.topic_scores(prefs.topic_weights), prefs.follow, positions, keys)
 
 
 def fair_share(prefs: Preferences) -> int:
@@ -264,29 +422,28 @@ def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> li
     """A reader's picks: the best relevant papers with a fair share per topic, then trending fill if short."""
     ranking = pool.ranking(prefs)
     cap = fair_share(prefs)
-    per_topic: dict[int | None, int] = defaultdict(int)
-    picks: list[Ranked] = []
-    deferred: list[Ranked] = []
-    for entry in ranking.relevant:
-        c = entry.candidate
-        if c.trending_date < since or c.id in exclude:
+    per_topic: dict[int, int] = defaultdict(int)
+    picks: list[int] = []  # pool positions
+    deferred: list[int] = []
+    days, ids, primaries = pool.days, pool.ids, ranking.primary  # looked up once: this runs per distinct reader
+    for position in ranking.best():
+        if days[position] < since or ids[position] in exclude:
             continue
-        if entry.primary_topic is not None and per_topic[entry.primary_topic] >= cap:
-            deferred.append(entry)
+        primary = primaries[position]
+        if primary != NO_TOPIC and per_topic[primary] >= cap:
+            deferred.append(position)
             continue
-        per_topic[entry.primary_topic] += 1
-        picks.append(entry)
+        per_topic[primary] += 1
+        picks.append(position)
         if len(picks) == prefs.count:
             break
     picks.extend(deferred[: prefs.count - len(picks)])
-    weights = dict(prefs.topic_weights)
-    chosen = [Pick(p.candidate.id, reason(p, pool.topic_names, weights), False) for p in picks]
+    chosen = [pool.pick(ranking, p) for p in picks]
     if len(chosen) < prefs.count:
         fill = trending_reason(prefs)
+        left_out = ranking.relevant(len(pool.at)) | pool.mentioning(prefs.mute)
         for c in pool.by_popularity:
-            if c.trending_date < since or c.id in exclude or c.id in ranking.relevant_ids:
-                continue
-            if prefs.mute and any(word in c.text for word in prefs.mute):
+            if c.trending_date < since or c.id in exclude or left_out[pool.position[c.id]]:
                 continue
             chosen.append(Pick(c.id, fill, True))
             if len(chosen) == prefs.count:

@@ -118,3 +118,31 @@ def test_it_starts_a_daily_readers_first_digest_from_yesterday():
     recent = make_paper(topics={"llm": 0.9}, trending_date=TODAY - timedelta(days=1))
     reader = make_subscriber(topics=["llm"], frequency="daily")
     assert [item.paper_id for item in picks(reader, "2026-11-30")] == [recent.id]
+
+
+def test_it_reaches_a_followed_topic_ranked_below_dozens_of_papers_of_another():
+    for n in range(70):
+        make_paper(topics={"llm": 0.9}, upvotes=200 + n)
+    vision = [make_paper(topics={"vision": 0.9}, upvotes=n) for n in range(2)]
+    reader = make_subscriber(topics=["llm", "vision"], paper_count=4)
+    picked = [item.paper_id for item in picks(reader)]
+    assert len(picked) == 4
+    assert {p.id for p in vision} <= set(picked)
+
+
+def test_it_leaves_muted_papers_out_of_the_trending_fill():
+    mine = make_paper(topics={"llm": 0.9}, upvotes=3)
+    make_paper(topics={"vision": 0.9}, title="Speculative decoding for video", upvotes=300)
+    other = make_paper(topics={"vision": 0.9}, upvotes=30)
+    reader = make_subscriber(topics=["llm"], paper_count=3, mute_keywords=["speculative decoding"])
+    assert [(i.paper_id, i.fill) for i in picks(reader)] == [(mine.id, False), (other.id, True)]
+
+
+def test_it_ranks_a_keyword_paper_outside_the_readers_topics_with_its_topic_papers():
+    mine = make_paper(topics={"llm": 0.9}, upvotes=5)
+    keyword = make_paper(topics={"vision": 0.9}, abstract="Diffusion models for video.", upvotes=1)
+    popular = make_paper(topics={"vision": 0.9}, upvotes=900)
+    reader = make_subscriber(topics=["llm"], paper_count=3, follow_keywords=["diffusion"])
+    items = picks(reader)
+    assert [(i.paper_id, i.fill) for i in items] == [(keyword.id, False), (mine.id, False), (popular.id, True)]
+    assert items[0].reason == "Mentions 'diffusion'"
