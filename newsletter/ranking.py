@@ -19,6 +19,7 @@ POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
 NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
+RANKINGS_KEPT = 2_000  # orderings (and pick lists) a pool keeps; a few MB
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
@@ -284,7 +285,16 @@ class Pool:
             self._rankings[key] = rank(self, prefs)
         return self._rankings[key]
 
+    def forget_rankings(self) -> None:
+        """Drop what readers' preferences made of the pool; the papers and keyword index stay."""
+        for kept in (self._rankings, self._picks, self._topic_scores, self._plain_picks):
+            kept.clear()
+
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
+        # A worker keeps its pool for a whole run: past this many kept rankings it starts over, so its memory
+        # stays flat however many readers it serves (a ranking costs tens of microseconds to make again).
+        if len(self._rankings) >= RANKINGS_KEPT or len(self._picks) >= RANKINGS_KEPT:
+            self.forget_rankings()
         if exclude:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.

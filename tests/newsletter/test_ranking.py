@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from newsletter import delivery
+from newsletter import delivery, ranking
 from newsletter.compose import NOTHING_NEW, compose_ids
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.ranking import Preferences, load_pool
@@ -146,3 +146,19 @@ def test_it_ranks_a_keyword_paper_outside_the_readers_topics_with_its_topic_pape
     items = picks(reader)
     assert [(i.paper_id, i.fill) for i in items] == [(keyword.id, False), (mine.id, False), (popular.id, True)]
     assert items[0].reason == "Mentions 'diffusion'"
+
+
+def test_a_pool_that_starts_over_past_its_limit_keeps_its_memory_and_gives_the_same_picks(monkeypatch):
+    monkeypatch.setattr(ranking, "RANKINGS_KEPT", 3)
+    topics = [make_topic(slug).id for slug in ("llm", "vision", "agents", "rl")]
+    for n in range(12):
+        make_paper(topics={("llm", "vision", "agents", "rl")[n % 4]: 0.5 + n / 30}, upvotes=n)
+    readers = [Preferences.build({tid: 1.0}, [], [], 3, False) for tid in topics] * 2
+    pool = load_pool(date(2026, 11, 23), TODAY, NOW)
+    remembered = load_pool(date(2026, 11, 23), TODAY, NOW)
+    monkeypatch.setattr(remembered, "forget_rankings", lambda: None)
+
+    got = [pool.picks_for(prefs, date(2026, 11, 23), set()) for prefs in readers]
+
+    assert len(pool._rankings) < 3
+    assert got == [remembered.picks_for(prefs, date(2026, 11, 23), set()) for prefs in readers]
