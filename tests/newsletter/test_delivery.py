@@ -2,6 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from newsletter import delivery
 from newsletter.models import Delivery
@@ -190,3 +192,25 @@ def test_two_workers_sending_the_same_batch_at_once_send_each_digest_once(smtp_s
     assert sum(results) == 20  # the two workers shared the batch between them
     assert len(smtp_server.messages) == 20
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+
+
+def test_a_batch_costs_a_fixed_number_of_queries_plus_the_claim_and_record_of_each_message(smtp_server, papers):
+    """Composing and rendering cost the same for 10 readers as for 100: only each message's own transaction
+    (claim with the reader's lock, then record) grows with the batch, as the delivery promise requires."""
+
+    def queries_to_send(count: int, period: str) -> int:
+        ids = [make_delivery(make_subscriber(topics=["llm"]), period).id for _ in range(count)]
+        with CaptureQueriesContext(connection) as sent:
+            assert delivery.send_batch(ids, NOW).counts["sent"] == count
+        # The savepoints are the test's own transaction around each message's; a worker has none. SQLite's
+        # 999-parameter cap splits the one multi-row INSERT of the picks; it counts as one.
+        sql = [q["sql"] for q in sent.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+        picks = sum(s.startswith("INSERT") and '"newsletter_deliveryitem"' in s for s in sql)
+        return len(sql) - max(picks - 1, 0)
+
+    per_message = 2 if connection.vendor == "postgresql" else 3  # SQLite: record in two statements
+    queries_to_send(1, "2026-W46")  # the pool and the cards are loaded once per worker, not per batch
+    ten, hundred = queries_to_send(10, "2026-W47"), queries_to_send(100, "2026-W48")
+
+    assert hundred - ten == 90 * per_message
+    assert ten - 10 * per_message < 20
