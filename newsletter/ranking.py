@@ -19,7 +19,7 @@ POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
 NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
-RANKINGS_KEPT = 4_000  # orderings (and pick lists) a pool keeps: about 28 KB each, so ~110 MB at most
+RANKINGS_KEPT = 2_000  # orderings (and pick lists) a pool keeps: about 28 KB each, so ~55 MB at most
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
