@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -135,9 +135,28 @@ def _upsert_chunk(chunk: dict[str, list[PaperRecord]], topic_matchers) -> tuple[
     return len(new), len(changed)
 
 
+# No run takes this long (a task is killed after CELERY_TASK_TIME_LIMIT, a request after its HTTP deadlines):
+# one still "running" was stopped with its worker or its command.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+def close_abandoned_runs(now: datetime | None = None) -> int:
+    """Mark runs that can no longer finish as failed, so the admin stops showing them as running."""
+    now = now or timezone.now()
+    return IngestionRun.objects.filter(
+        status=IngestionRun.Status.RUNNING, started_at__lt=now - ABANDONED_AFTER
+    ).update(
+        status=IngestionRun.Status.FAILED,
+        finished_at=now,
+        errors=f"Interrupted: still running {ABANDONED_AFTER.total_seconds() / 60:.0f} minutes after it started "
+        "(its worker or command was stopped)",
+    )
+
+
 def start_run(source: str, parameters: dict | None = None, trigger: str = IngestionRun.Trigger.CLI) -> IngestionRun:
     if source not in PARSERS:
         raise ValueError(f"unknown source {source!r}; choose one of {', '.join(PARSERS)}")
+    close_abandoned_runs()
     return IngestionRun.objects.create(source=source, parameters=parameters or {}, trigger=trigger)
 
 

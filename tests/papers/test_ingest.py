@@ -1,9 +1,10 @@
 """Upserting on the arXiv id: created, then unchanged; updates with snapshots; arXiv enrichment merges in."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from papers.ingest import ingest_content
 from papers.models import IngestionRun, Paper, PaperTopic, UpvoteSnapshot
@@ -85,7 +86,22 @@ def test_it_merges_arxiv_categories_authors_and_abstract_into_a_paper_first_seen
 
 def test_it_writes_in_a_few_queries_however_many_papers(django_assert_max_num_queries, default_topics):
     content = real("hf_daily_papers_2025-10-01.indent2.json")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         ingest_content("hf-daily", content)
     assert PaperTopic.objects.count() >= 37
     assert UpvoteSnapshot.objects.count() == 37
+
+
+def test_the_next_run_marks_a_run_whose_worker_was_killed_as_failed_and_leaves_a_live_one_alone():
+    killed = IngestionRun.objects.create(source="hf-daily")
+    live = IngestionRun.objects.create(source="arxiv")
+    IngestionRun.objects.filter(pk=killed.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    IngestionRun.objects.filter(pk=live.pk).update(started_at=timezone.now() - timedelta(minutes=4))
+
+    ingest_content("hf-daily", real("hf_daily_papers_2026-06-12.json"))
+
+    killed.refresh_from_db()
+    live.refresh_from_db()
+    assert killed.status == IngestionRun.Status.FAILED and killed.finished_at is not None
+    assert killed.errors.startswith("Interrupted: still running 60 minutes after it started")
+    assert live.status == IngestionRun.Status.RUNNING
