@@ -267,6 +267,29 @@ class Subscriber(models.Model):
             }
             for c in self.consents.all()
         ]
+        deliveries = self.deliveries.order_by("scheduled_for", "id").prefetch_related("items__paper", "feedback__paper")
+        data["digests"] = [
+            {
+                "period": d.period,
+                "status": d.status,
+                "sent_at": _jsonable(d.sent_at),
+                "papers": [
+                    {"arxiv_id": i.paper.arxiv_id, "title": i.paper.title, "reason": i.reason}
+                    for i in sorted(d.items.all(), key=lambda i: i.position)
+                ],
+                "feedback": [
+                    {
+                        "arxiv_id": f.paper.arxiv_id,
+                        "direction": f.direction,
+                        "given_at": _jsonable(f.created_at),
+                        "topics": f.topics,
+                        "muted_keyword": f.muted_keyword,
+                    }
+                    for f in d.feedback.all()
+                ],
+            }
+            for d in deliveries
+        ]
         return data
 
 

@@ -4,10 +4,11 @@ import re
 import pytest
 from django.test import Client
 
+from newsletter.models import Delivery, DeliveryItem, Feedback
 from papers.models import Topic
 from subscribers.models import Consent, Subscriber, SubscriberTopic
 from subscribers.tokens import make_token, read_token
-from tests.factories import make_subscriber
+from tests.factories import make_delivery, make_paper, make_subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,22 @@ def test_it_downloads_everything_stored_about_the_reader_as_json(client, reader)
     assert data["email"] == "ada@example.com" and data["timezone"] == "Europe/Paris"
     assert data["topics"] == [{"slug": "llm", "name": "Language models", "weight": 2.0}]
     assert data["consents"][0]["ip_address"] == "192.0.2.1"
+    assert data["digests"] == []
+
+
+def test_the_download_holds_every_digest_with_its_papers_and_the_feedback_given(client, reader):
+    paper = make_paper(topics={"llm": 0.9}, title="Speculative decoding at scale")
+    sent = make_delivery(reader, "2026-W48", status=Delivery.Status.SENT)
+    DeliveryItem.objects.create(delivery=sent, paper=paper, position=1, reason="Matches your topic: Language models")
+    Feedback.objects.create(delivery=sent, paper=paper, direction=Feedback.Direction.MORE, topics=["Language models"])
+
+    data = json.loads(client.get(url(reader, "my-data.json")).content)
+
+    (digest,) = data["digests"]
+    assert (digest["period"], digest["status"]) == ("2026-W48", "sent")
+    title, reason = "Speculative decoding at scale", "Matches your topic: Language models"
+    assert digest["papers"] == [{"arxiv_id": paper.arxiv_id, "title": title, "reason": reason}]
+    assert digest["feedback"][0]["direction"] == "more" and digest["feedback"][0]["topics"] == ["Language models"]
 
 
 def test_it_deletes_the_reader_completely_only_after_confirmation(client, reader):
