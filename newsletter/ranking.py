@@ -2,7 +2,7 @@
 
 import math
 from bisect import bisect_left
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +19,7 @@ POPULARITY_WEIGHT = 0.35
 KEYWORD_RELEVANCE = 1.0  # a followed keyword counts as much as a full-score topic at weight 1
 VELOCITY_WINDOW = timedelta(hours=72)
 NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
-RANKINGS_KEPT = 2_000  # orderings (and pick lists) a pool keeps: about 28 KB each, so ~55 MB at most
+RANKINGS_KEPT = 2_000  # orderings, pick lists and topic scores a pool keeps, the least recently used going first
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
@@ -170,12 +170,12 @@ class Pool:
     position: dict[int, int] = field(init=False)  # paper id -> position
     ids: list[int] = field(init=False)
     days: list[date] = field(init=False)
-    _rankings: dict[tuple, Ranking] = field(default_factory=dict)  # by Preferences.ordering
-    _picks: dict[tuple, list[Pick]] = field(default_factory=dict)
+    _rankings: OrderedDict[tuple, Ranking] = field(default_factory=OrderedDict)  # by Preferences.ordering
+    _picks: OrderedDict[tuple, list[Pick]] = field(default_factory=OrderedDict)
     _mentions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _mention_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _hits: dict[str, np.ndarray] = field(default_factory=dict)
-    _topic_scores: dict[tuple, TopicScores] = field(default_factory=dict)
+    _topic_scores: OrderedDict[tuple, TopicScores] = field(default_factory=OrderedDict)
     _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
 
     def __post_init__(self):
@@ -227,30 +227,29 @@ class Pool:
 
     def topic_scores(self, topic_weights: tuple[tuple[int, float], ...]) -> TopicScores:
         """Relevance from topics alone, computed once per set of weights and shared by their orderings."""
-        if topic_weights not in self._topic_scores:
-            weights = np.zeros(len(self._topic_columns) + 1)
-            for tid, w in topic_weights:
-                if tid in self._topic_columns:
-                    weights[self._topic_columns[tid]] = w
-            weight = weights[self._slot_topic]
-            counts = (weight != 0) & (self._slot_score > 0)
-            values = np.where(counts, self._slot_score * weight, 0.0)
-            relevance = np.zeros(len(self.at))
-            for row in values:  # slot by slot, so sums add up in the order they always did
-                relevance += row
-            primary = np.full(len(self.at), NO_TOPIC)
-            if len(values):
-                strongest = values.argmax(axis=0)  # the first slot on a tie
-                primary = np.where(
-                    values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
-                )
-            pinned = self._pinned & counts.any(axis=0)
-            plain = all(w == 1.0 for _, w in topic_weights)
-            followed_slots = (counts * self._slot_bits).sum(axis=0).tolist() if plain else None
-            self._topic_scores[topic_weights] = TopicScores(
-                topic_weights, relevance, pinned, bool(pinned.any()), primary.tolist(), followed_slots
+        return kept(self._topic_scores, topic_weights, lambda: self._score_topics(topic_weights))
+
+    def _score_topics(self, topic_weights: tuple[tuple[int, float], ...]) -> TopicScores:
+        weights = np.zeros(len(self._topic_columns) + 1)
+        for tid, w in topic_weights:
+            if tid in self._topic_columns:
+                weights[self._topic_columns[tid]] = w
+        weight = weights[self._slot_topic]
+        counts = (weight != 0) & (self._slot_score > 0)
+        values = np.where(counts, self._slot_score * weight, 0.0)
+        relevance = np.zeros(len(self.at))
+        for row in values:  # slot by slot, so sums add up in the order they always did
+            relevance += row
+        primary = np.full(len(self.at), NO_TOPIC)
+        if len(values):
+            strongest = values.argmax(axis=0)  # the first slot on a tie
+            primary = np.where(
+                values.max(axis=0) > 0, np.take_along_axis(self._slot_tid, strongest[None, :], 0)[0], NO_TOPIC
             )
-        return self._topic_scores[topic_weights]
+        pinned = self._pinned & counts.any(axis=0)
+        plain = all(w == 1.0 for _, w in topic_weights)
+        followed_slots = (counts * self._slot_bits).sum(axis=0).tolist() if plain else None
+        return TopicScores(topic_weights, relevance, pinned, bool(pinned.any()), primary.tolist(), followed_slots)
 
     def pick(self, ranking: Ranking, position: int) -> Pick:
         """A relevant paper's pick: readers with the same weights and matched keywords share it, and its words."""
@@ -281,28 +280,31 @@ class Pool:
 
     def ranking(self, prefs: Preferences) -> Ranking:
         key = prefs.ordering
-        if key not in self._rankings:
-            self._rankings[key] = rank(self, prefs)
-        return self._rankings[key]
-
-    def forget_rankings(self) -> None:
-        """Drop what readers' preferences made of the pool; the papers and keyword index stay."""
-        for kept in (self._rankings, self._picks, self._topic_scores, self._plain_picks):
-            kept.clear()
+        return kept(self._rankings, key, lambda: rank(self, prefs))
 
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
-        # A worker keeps its pool for a whole run: past this many kept rankings it starts over, so its memory
-        # stays flat however many readers it serves (a ranking costs tens of microseconds to make again).
-        if len(self._rankings) >= RANKINGS_KEPT or len(self._picks) >= RANKINGS_KEPT:
-            self.forget_rankings()
         if exclude:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.
         # (A plain tuple: hashed and compared in C, once per reader.)
         key = (prefs.topic_weights, prefs.follow, prefs.mute, prefs.count, prefs.daily, since)
-        if key not in self._picks:
-            self._picks[key] = choose(self, prefs, since, exclude)
-        return self._picks[key]
+        return kept(self._picks, key, lambda: choose(self, prefs, since, exclude))
+
+
+def kept(cache: OrderedDict, key, make):
+    """`cache[key]`, made on first use; past RANKINGS_KEPT entries the least recently used goes.
+
+    A worker keeps its pool for a whole run, so its memory stays flat however many readers it serves,
+    while the popular preferences (most readers share a few) stay ranked.
+    """
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make()
+        if len(cache) > RANKINGS_KEPT:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return value
 
 
 def popularity(rows: list[dict], snapshots: list[dict], now: datetime) -> dict[int, float]:

@@ -148,17 +148,18 @@ def test_it_ranks_a_keyword_paper_outside_the_readers_topics_with_its_topic_pape
     assert items[0].reason == "Mentions 'diffusion'"
 
 
-def test_a_pool_that_starts_over_past_its_limit_keeps_its_memory_and_gives_the_same_picks(monkeypatch):
-    monkeypatch.setattr(ranking, "RANKINGS_KEPT", 3)
+def test_a_pool_keeps_only_its_most_recently_used_rankings_and_gives_the_same_picks(monkeypatch):
     topics = [make_topic(slug).id for slug in ("llm", "vision", "agents", "rl")]
     for n in range(12):
         make_paper(topics={("llm", "vision", "agents", "rl")[n % 4]: 0.5 + n / 30}, upvotes=n)
     readers = [Preferences.build({tid: 1.0}, [], [], 3, False) for tid in topics] * 2
-    pool = load_pool(date(2026, 11, 23), TODAY, NOW)
-    remembered = load_pool(date(2026, 11, 23), TODAY, NOW)
-    monkeypatch.setattr(remembered, "forget_rankings", lambda: None)
+    since = date(2026, 11, 23)
+    unbounded = load_pool(since, TODAY, NOW)
+    expected = [unbounded.picks_for(prefs, since, set()) for prefs in readers]
 
-    got = [pool.picks_for(prefs, date(2026, 11, 23), set()) for prefs in readers]
+    monkeypatch.setattr(ranking, "RANKINGS_KEPT", 3)
+    pool = load_pool(since, TODAY, NOW)
+    got = [pool.picks_for(prefs, since, set()) for prefs in readers]
 
-    assert len(pool._rankings) < 3
-    assert got == [remembered.picks_for(prefs, date(2026, 11, 23), set()) for prefs in readers]
+    assert len(unbounded._rankings) == 4 and len(pool._rankings) == len(pool._picks) == 3
+    assert got == expected
