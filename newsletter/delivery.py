@@ -1,6 +1,7 @@
 """Send a batch of digests: one connection, one recipient per message, each delivery marked as it goes."""
 
 import contextlib
+import functools
 import logging
 import random
 import re
@@ -127,14 +128,16 @@ UPDATE {subscriber} SET last_digest_at = %(now)s, consecutive_failures = 0 WHERE
 """
 
 
+@functools.cache
+def statement(sql: str) -> str:
+    """`sql` with its table names filled in, once per process."""
+    tables = {"delivery": Delivery, "subscriber": Subscriber, "switch": SendingSwitch}
+    return sql.format(**{k: db_connection.ops.quote_name(model._meta.db_table) for k, model in tables.items()})
+
+
 def execute(sql: str, params: dict) -> int:
-    tables = {
-        "delivery": Delivery._meta.db_table,
-        "subscriber": Subscriber._meta.db_table,
-        "switch": SendingSwitch._meta.db_table,
-    }
     with db_connection.cursor() as cursor:
-        cursor.execute(sql.format(**{k: db_connection.ops.quote_name(v) for k, v in tables.items()}), params)
+        cursor.execute(statement(sql), params)
         return cursor.rowcount
 
 

@@ -17,6 +17,7 @@ import email.policy
 import secrets
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
+from functools import cached_property
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -100,7 +101,6 @@ class Prepared:
 
     def __init__(self, data: bytes):
         self.data = data
-        self._parsed = None
 
     def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
         return self.data if linesep == CRLF else self.data.replace(CRLF.encode(), linesep.encode())
@@ -111,13 +111,15 @@ class Prepared:
     def get_charset(self):
         return None
 
+    @cached_property
+    def parsed(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)
+
     def __getattr__(self, name: str):
-        if self._parsed is None:
-            self._parsed = email.message_from_bytes(self.data, policy=email.policy.default)
-        return getattr(self._parsed, name)
+        return getattr(self.parsed, name)
 
     def __getitem__(self, name: str):
-        return self.__getattr__("get")(name)
+        return self.parsed[name]
 
 
 class DigestMessage(EmailMultiAlternatives):
