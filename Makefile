@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup lint clean
+.PHONY: run test test-shifted setup lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite again with the clock shifted: make test-shifted WHEN=+40d (or leap-day, dst-change, an ISO moment).
+test-shifted: $(VENV)/.installed-dev
+	bash .ci/shifted-clock "$(WHEN)"
 
 clean:
 	rm -rf var

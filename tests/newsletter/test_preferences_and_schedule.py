@@ -1,10 +1,11 @@
 """The preferences page and the digest schedule work together."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from newsletter.models import Delivery
 from newsletter.scheduling import schedule_unscheduled
@@ -71,6 +72,7 @@ def test_saving_without_a_schedule_change_keeps_the_next_digest(client):
 
 
 def test_resuming_gives_a_fresh_send_time_instead_of_a_stale_one():
-    reader = make_subscriber(status=Subscriber.Status.PAUSED, next_digest_at=datetime(2026, 1, 5, 8, tzinfo=UTC))
+    stale = timezone.now() - timedelta(days=60)
+    reader = make_subscriber(status=Subscriber.Status.PAUSED, next_digest_at=stale)
     assert reader.resume()
     assert reader.next_digest_at is None
