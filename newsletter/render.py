@@ -120,6 +120,12 @@ def why(digest: Digest) -> str:
     return f"You get this email because you subscribed to the {kind} {settings.SITE_NAME} digest for {about}."
 
 
+def period(digest: Digest) -> str:
+    """'Week of 30 November 2026', and where the papers come from when they are the bundled demo."""
+    label = digest.label[0].upper() + digest.label[1:]
+    return f"{label} · Demo data: real papers of {digest.demo}" if digest.demo else label
+
+
 def subject(digest: Digest) -> str:
     """'The week of 23 November 2026: <best paper> and 7 more'."""
     label = digest.label[0].upper() + digest.label[1:]
@@ -230,7 +236,7 @@ class Renderer:
             "subject": subject(digest),
             "greeting": greeting(digest),
             "summary": summary(digest),
-            "period": digest.label[0].upper() + digest.label[1:],
+            "period": period(digest),
             "why": why(digest),
             **links,
         }
