@@ -33,7 +33,7 @@ class DemoSpan:
 
     @property
     def label(self) -> str:
-        """"1–19 December 2025", "28 November – 5 December 2025"."""
+        """ "1–19 December 2025", "28 November – 5 December 2025"."""
         end = f"{self.last.day} {self.last:%B %Y}"
         if (self.first.year, self.first.month) == (self.last.year, self.last.month):
             return f"{self.first.day}–{end}"
