@@ -109,7 +109,7 @@ def greeting(digest: Digest) -> str:
 
 def summary(digest: Digest) -> str:
     picked = len(digest.items)
-    span = "today" if digest.daily else "this week"
+    span = "of the demo" if digest.demo else "today" if digest.daily else "this week"
     return f"{picked} paper{'s' if picked != 1 else ''} picked for you from {digest.new_papers} new {span}."
 
 
