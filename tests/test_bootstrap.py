@@ -48,9 +48,9 @@ def test_without_network_it_loads_the_demo_and_the_home_page_says_so(offline, cl
     assert "Loading the bundled demo papers" in out and "2025-12-19: created=25" in out
     failed = IngestionRun.objects.filter(status="failed").get()
     assert failed.source == "hf-daily" and "could not fetch" in failed.errors
-    assert Paper.objects.count() == 296
+    assert Paper.objects.count() == 536
     page = client.get("/").content.decode()
-    assert "Demo data: real papers of 1–19 December 2025." in page
+    assert "Demo data: real papers of 3 November – 19 December 2025." in page
     assert "Trending in the week of 15 Dec to 21 Dec 2025" in page
 
 

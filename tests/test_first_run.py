@@ -104,7 +104,7 @@ def test_a_newcomer_gets_a_real_digest_within_minutes_of_a_fresh_start(service, 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(service.url + "/")
     loaded = time.monotonic()
-    assert page.get_by_text("Demo data: real papers of 1–19 December 2025.").is_visible()
+    assert page.get_by_text("Demo data: real papers of 3 November – 19 December 2025.").is_visible()
     assert page.locator(".trending .paper").count() >= 10
     keywords = page.locator("summary", has_text="Keywords")
     marker = keywords.evaluate("s => getComputedStyle(s, '::before').content")
@@ -133,7 +133,7 @@ def test_a_newcomer_gets_a_real_digest_within_minutes_of_a_fresh_start(service, 
     papers = preview.locator(".preview-paper")
     papers.first.wait_for()
     assert papers.count() >= 5
-    assert "Demo data: real papers of 1–19 December 2025" in preview.locator("body").inner_text()
+    assert "Demo data: real papers of 3 November – 19 December 2025" in preview.locator("body").inner_text()
     shoot(page, tmp_path, "first-run-2-preferences")
     previewed = [papers.nth(n).locator(".paper-title").inner_text() for n in range(papers.count())]
 

@@ -1,8 +1,9 @@
-"""The demo papers `manage.py bootstrap` loads when Hugging Face does not answer: three real weeks, shipped.
+"""The demo papers `manage.py bootstrap` loads when Hugging Face does not answer: seven real weeks, shipped.
 
-`hf_daily_2025-12-01_2025-12-19.json.gz` holds the Hugging Face daily papers of 1-19 December 2025 (15
-weekdays, 296 papers), taken from the recorded corpus (shared/fixtures/corpus/SOURCES.md) by
-`bench/demo_bundle.py` with only the fields the hf-daily parser reads. Each day goes through the same
+`hf_daily_2025-11-03_2025-12-19.json.gz` holds the Hugging Face daily papers of 3 November to 19 December
+2025 (34 weekdays, 536 papers, at least 7 for every default topic), taken from the recorded corpus
+(shared/fixtures/corpus/SOURCES.md) by `bench/demo_bundle.py` with only the fields the hf-daily parser
+reads. Each day goes through the same
 ingestion path as live data, as one IngestionRun marked `demo`, so loading them again reports every
 paper unchanged.
 
@@ -21,7 +22,7 @@ from django.db.models import Exists
 from papers.ingest import ingest_content
 from papers.models import IngestionRun, Paper
 
-DEMO_FIRST = date(2025, 12, 1)
+DEMO_FIRST = date(2025, 11, 3)
 DEMO_LAST = date(2025, 12, 19)
 BUNDLE = Path(__file__).resolve().parent / f"hf_daily_{DEMO_FIRST}_{DEMO_LAST}.json.gz"
 

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from newsletter import delivery
+from newsletter.compose import preview
 from newsletter.models import DeliveryItem
 from newsletter.tick import request_digest_now
 from papers.demo import DEMO_FIRST, DEMO_LAST, load_demo_papers
@@ -28,7 +29,14 @@ def send_now(reader, at: datetime) -> list[DeliveryItem]:
     return list(DeliveryItem.objects.filter(delivery=queued).select_related("paper"))
 
 
-@pytest.mark.parametrize("slug", ["robotics", "audio", "theory", "llm"])
+def test_every_default_topic_alone_fills_a_digest_with_papers_of_its_own(default_topics):
+    with time_machine.travel(NOW, tick=False):
+        for topic in default_topics:
+            digest = preview(make_subscriber(topics=[topic.slug], paper_count=5), NOW)
+            assert [item.fill for item in digest.items] == [False] * 5, topic.slug
+
+
+@pytest.mark.parametrize("slug", ["robotics", "retrieval", "llm"])
 def test_a_demo_reader_gets_at_least_five_demo_papers_with_the_demo_named(slug, smtp_server):
     with time_machine.travel(NOW, tick=False):
         reader = make_subscriber(topics=[slug], paper_count=10)
@@ -37,7 +45,7 @@ def test_a_demo_reader_gets_at_least_five_demo_papers_with_the_demo_named(slug, 
     assert all(DEMO_FIRST <= item.paper.trending_date <= DEMO_LAST for item in items)
     [message] = smtp_server.messages
     text = message.message.get_body(("plain",)).get_content()
-    assert "Demo data: real papers of 1–19 December 2025" in text
+    assert "Demo data: real papers of 3 November – 19 December 2025" in text
 
 
 def test_the_next_demo_digest_brings_other_papers_and_live_papers_end_the_demo(smtp_server):
