@@ -109,8 +109,10 @@ def greeting(digest: Digest) -> str:
 
 def summary(digest: Digest) -> str:
     picked = len(digest.items)
-    span = "of the demo" if digest.demo else "today" if digest.daily else "this week"
-    return f"{picked} paper{'s' if picked != 1 else ''} picked for you from {digest.new_papers} new {span}."
+    papers = f"{picked} paper{'s' if picked != 1 else ''} picked for you"
+    if digest.demo:
+        return f"{papers} from {digest.new_papers} demo papers."
+    return f"{papers} from {digest.new_papers} new {'today' if digest.daily else 'this week'}."
 
 
 def why(digest: Digest) -> str:

@@ -46,6 +46,7 @@ def test_a_demo_reader_gets_at_least_five_demo_papers_with_the_demo_named(slug, 
     [message] = smtp_server.messages
     text = message.message.get_body(("plain",)).get_content()
     assert "Demo data: real papers of 3 November – 19 December 2025" in text
+    assert "10 papers picked for you from 536 demo papers." in text
 
 
 def test_the_next_demo_digest_brings_other_papers_and_live_papers_end_the_demo(smtp_server):
