@@ -38,8 +38,10 @@ class Service:
         self.env = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
         # No network: every request to Hugging Face goes through a proxy that nothing listens on.
         proxy = f"http://127.0.0.1:{closed_port()}"
-        self.env.update(VAR_DIR=str(folder / "var"), PORT=str(self.port), HTTPS_PROXY=proxy, HTTP_PROXY=proxy)
-        self.env.pop("NO_PROXY", None)
+        self.env.update(VAR_DIR=str(folder / "var"), PORT=str(self.port))
+        self.env.update({name: proxy for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")})
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            self.env.pop(name, None)
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
