@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from django.db.models import Exists
+from django.db.models import Exists, QuerySet
 
 from papers.ingest import ingest_content
 from papers.models import IngestionRun, Paper
@@ -62,7 +62,8 @@ def load_demo_papers() -> list[str]:
     return lines
 
 
-def demo_runs():
+def demo_runs() -> QuerySet[IngestionRun]:
+    """The successful runs that loaded demo days."""
     return IngestionRun.objects.filter(parameters__demo=True, status=IngestionRun.Status.SUCCEEDED)
 
 
