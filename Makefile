@@ -28,7 +28,8 @@ run: setup
 	@echo "  health      http://127.0.0.1:$${PORT:-8000}/healthz"
 	@echo "  sent email  var/outbox/*.eml (unless EMAIL_URL is set)"
 	@echo ""
-	$(BIN)/honcho start
+	@# honcho hands each process its own PORT (web PORT, worker PORT+100, ...): links follow the web's one.
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}" $(BIN)/honcho start --port $${PORT:-8000}
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

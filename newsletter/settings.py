@@ -22,7 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SITE_URL = parse_site_url("SITE_URL", env_str("SITE_URL", "http://127.0.0.1:8000"))
+# The port `make run` serves on (PORT, as the Procfile binds it): links in emails follow it unless SITE_URL is set.
+PORT = env_int("PORT", 8000)
+SITE_URL = parse_site_url("SITE_URL", env_str("SITE_URL") or f"http://127.0.0.1:{PORT}")
 SITE_NAME = env_str("SITE_NAME", "Paperboy")
 HTTPS = urlsplit(SITE_URL).scheme == "https"
 
