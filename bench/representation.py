@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.representation            # every representation, a table per interest
     .venv/bin/python -m bench.representation --quick    # WordLlama and the shipped tf-idf + SVD only
+    .venv/bin/python -m bench.representation --no-keywords   # papers' text without HF ai_keywords
 
 A reader's interest narrower than a topic is a phrase family ("speculative decoding / KV cache"). On the real
 corpus (shared/fixtures/corpus/hf_daily/), for each interest and every fourth week: the on-interest papers
