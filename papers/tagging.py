@@ -6,7 +6,7 @@ ai_keywords add a little; the paper's primary arXiv category counts more than a 
 (papers/textmodel/tagger-<text model>.npz, fitted by `python -m bench.tagging --train` on hand-labelled papers)
 weighs that score beside the vector, with a weight that is never negative, so an operator who adds a keyword
 to a topic only ever adds papers to it. A topic the model has never seen (made in the admin after training) is
-tagged by its keyword score alone: kept at KEYWORD_THRESHOLD or more, as before the model existed.
+tagged by its keyword score alone: kept at THRESHOLD or more, as before the model existed.
 
 A paper keeps every topic whose probability reaches the model's threshold, else its best topic when that
 reaches the model's floor, MAX_TOPICS at most. `python -m bench.tagging` measures it on papers never used for
