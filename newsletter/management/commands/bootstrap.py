@@ -11,6 +11,7 @@ from papers import http
 from papers.backfill import DAYS, answered, catch_up, has_live_papers
 from papers.demo import load_demo_papers
 from papers.models import IngestionRun
+from papers.representation import represent_papers
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         live = False if no_fetch else self.fetch_recent()
         if not live and not no_demo and not has_live_papers():
             self.load_demo()
+        self.represent()
         admin_line = self.ensure_admin()
         self.stdout.write(admin_line)
 
@@ -44,6 +46,12 @@ class Command(BaseCommand):
         self.stdout.write("Loading the bundled demo papers (the site says it is showing demo data)...")
         for line in load_demo_papers():
             self.stdout.write(f"  {line}")
+
+    def represent(self) -> None:
+        # Rows ingested before vectors existed (or by another model) get theirs; a no-op on a fresh database.
+        count = represent_papers()
+        if count:
+            self.stdout.write(f"Computed the text vectors of {count} papers.")
 
     def ensure_admin(self) -> str:
         User = get_user_model()
