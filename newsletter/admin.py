@@ -43,7 +43,7 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not obj.paused:
-            queued = resume_sending()
+            queued = resume_sending(f"resumed by {request.user.get_username()}")
             self.message_user(request, f"Sending resumed: {len(queued)} held-back digest(s) queued.")
 
     def has_delete_permission(self, request, obj=None):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from newsletter import operations
 from newsletter.models import SendingSwitch
+from newsletter.tick import resume_sending
 from papers import tasks as paper_tasks
 from papers.models import Paper
 from subscribers.models import Subscriber
@@ -58,8 +59,12 @@ def sending(request):
         SendingSwitch.set(True, reason or f"paused by {request.user.get_username()}")
         messages.success(request, "Sending paused: the tick claims no digest and workers send none until you resume.")
     else:
-        SendingSwitch.set(False, f"resumed by {request.user.get_username()}")
-        messages.success(request, "Sending resumed: readers who came due meanwhile get one digest at the next tick.")
+        queued = resume_sending(f"resumed by {request.user.get_username()}")
+        messages.success(
+            request,
+            f"Sending resumed: {len(queued)} held-back digest(s) queued; readers who came due meanwhile get one "
+            "digest at the next tick.",
+        )
     return redirect("dashboard")
 
 

@@ -113,7 +113,7 @@ CLAIM_SQL = """
 WITH reader AS (
     SELECT id FROM {subscriber} WHERE id = %(subscriber)s AND status = %(active)s FOR NO KEY UPDATE
 )
-UPDATE {delivery} SET status = %(sending)s, attempts = attempts + 1, updated_at = %(now)s
+UPDATE {delivery} SET status = %(sending)s, attempts = attempts + 1, updated_at = %(updated_at)s
 WHERE id = %(delivery)s AND status = ANY(%(sendable)s)
     AND subscriber_id IN (SELECT id FROM reader)
     AND NOT EXISTS (SELECT 1 FROM {switch} WHERE id = 1 AND paused)
@@ -121,7 +121,7 @@ WHERE id = %(delivery)s AND status = ANY(%(sendable)s)
 RECORD_SQL = """
 WITH sent AS (
     UPDATE {delivery} SET status = %(sent)s, sent_at = %(sent_at)s, message_id = %(message_id)s, error = '',
-        retry_at = NULL, new_papers = %(new_papers)s
+        retry_at = NULL, new_papers = %(new_papers)s, updated_at = %(sent_at)s
     WHERE id = %(delivery)s RETURNING subscriber_id
 )
 UPDATE {subscriber} SET last_digest_at = %(now)s, consecutive_failures = 0 WHERE id IN (SELECT subscriber_id FROM sent)
@@ -152,7 +152,7 @@ def claim(digest: Digest, now: datetime) -> bool:
     if db_connection.vendor == "postgresql":
         params = {
             "subscriber": digest.subscriber.id, "active": Subscriber.Status.ACTIVE, "sending": Delivery.Status.SENDING,
-            "now": now, "delivery": digest.delivery.id, "sendable": list(Delivery.SENDABLE),
+            "updated_at": timezone.now(), "delivery": digest.delivery.id, "sendable": list(Delivery.SENDABLE),
         }  # fmt: skip
         return execute(CLAIM_SQL, params) == 1
     return bool(  # SQLite: no row locks, one writer at a time
@@ -160,7 +160,7 @@ def claim(digest: Digest, now: datetime) -> bool:
             id=digest.delivery.id, status__in=Delivery.SENDABLE, subscriber_id__in=active_subscribers()
         )
         .exclude(Exists(SendingSwitch.objects.filter(id=1, paused=True)))
-        .update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
+        .move(Delivery.Status.SENDING, attempts=F("attempts") + 1)
     )
 
 
@@ -171,7 +171,7 @@ def record_sent(digest: Digest, mid: str, now: datetime) -> None:
         execute(RECORD_SQL, {**values, "sent": Delivery.Status.SENT, "delivery": digest.delivery.id, "now": now})
         return
     sent = Delivery.objects.filter(id=digest.delivery.id)
-    sent.update(status=Delivery.Status.SENT, error="", retry_at=None, **values)
+    sent.move(Delivery.Status.SENT, error="", retry_at=None, **values)
     Subscriber.objects.filter(id=digest.subscriber.id).update(last_digest_at=now, consecutive_failures=0)
 
 
@@ -183,15 +183,13 @@ def record_failure(digest: Digest, exc: Exception, now: datetime, result: BatchR
     if is_temporary(code):
         if not gave_up(delivery.created_at, now):
             wait = backoff(attempts)
-            Delivery.objects.filter(id=delivery.id).update(
-                status=Delivery.Status.RETRY, retry_at=now + wait, error=error
-            )
+            Delivery.objects.filter(id=delivery.id).move(Delivery.Status.RETRY, retry_at=now + wait, error=error)
             result.counts["retry"] += 1
             result.retry_ids.append(delivery.id)
             result.retry_in = min(result.retry_in, wait)
             return
         error = f"Gave up after {attempts} temporary failures in {RETRY_WINDOW}: {error}"
-    Delivery.objects.filter(id=delivery.id).update(status=Delivery.Status.FAILED, error=error, retry_at=None)
+    Delivery.objects.filter(id=delivery.id).move(Delivery.Status.FAILED, error=error, retry_at=None)
     result.counts["failed"] += 1
     if code is None:  # our side or the network: says nothing about the address
         return
@@ -207,8 +205,8 @@ def skip(digests: list[Digest], reason: str, now: datetime, result: BatchResult)
     ids = [d.delivery.id for d in digests]
     if not ids:
         return
-    result.counts["skipped"] += Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(
-        status=Delivery.Status.SKIPPED, skip_reason=reason, updated_at=now
+    result.counts["skipped"] += Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).move(
+        Delivery.Status.SKIPPED, skip_reason=reason
     )
     if reason == NOTHING_NEW:  # the period was covered: the next digest looks only at what came after it
         Subscriber.objects.filter(id__in=[d.subscriber.id for d in digests]).update(last_digest_at=now)
@@ -225,12 +223,10 @@ def postpone(digests: list[Digest], exc: Exception, now: datetime, result: Batch
         rows = Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE)
         if too_old:
             failed = f"Gave up after {attempts} temporary failures in {RETRY_WINDOW}: {error}"
-            result.counts["failed"] += rows.update(status=Delivery.Status.FAILED, attempts=attempts, error=failed)
+            result.counts["failed"] += rows.move(Delivery.Status.FAILED, attempts=attempts, error=failed)
             continue
         wait = backoff(attempts)
-        result.counts["retry"] += rows.update(
-            status=Delivery.Status.RETRY, attempts=attempts, retry_at=now + wait, error=error, updated_at=now
-        )
+        result.counts["retry"] += rows.move(Delivery.Status.RETRY, attempts=attempts, retry_at=now + wait, error=error)
         result.retry_ids += ids
         result.retry_in = min(result.retry_in, wait)
 
@@ -309,5 +305,5 @@ def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchRes
     inactive = Delivery.objects.filter(id__in=delivery_ids, status__in=Delivery.SENDABLE).exclude(
         subscriber_id__in=active_subscribers()
     )
-    result.counts["skipped"] += inactive.update(status=Delivery.Status.SKIPPED, skip_reason=NOT_ACTIVE, updated_at=now)
+    result.counts["skipped"] += inactive.move(Delivery.Status.SKIPPED, skip_reason=NOT_ACTIVE)
     return result

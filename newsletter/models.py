@@ -5,6 +5,17 @@ from papers.models import Paper
 from subscribers.models import Subscriber
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def move(self, status: str, **changes) -> int:
+        """The one way deliveries change status: each move stamps `updated_at` with the wall clock, which
+        the dashboard dates failures by and the sweep measures lost work with. Returns the rows moved."""
+        return self.update(status=status, updated_at=timezone.now(), **changes)
+
+    def touch(self) -> int:
+        """Stamp `updated_at` without a change of status (a delivery queued again to the same state)."""
+        return self.update(updated_at=timezone.now())
+
+
 class Delivery(models.Model):
     """One digest for one subscriber and one period: the record of what was (or will be) sent."""
 
@@ -34,6 +45,8 @@ class Delivery(models.Model):
     skip_reason = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     papers = models.ManyToManyField(Paper, through="DeliveryItem", related_name="deliveries", blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,7 +6,6 @@ from email.utils import make_msgid
 
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 
 from newsletter.compose import Digest, preview
 from newsletter.delivery import build_message, site_domain
@@ -37,8 +36,8 @@ def retry_failed(period: str, on_commit=enqueue) -> Retried:
         ids = list(
             failed.filter(subscriber__status=Subscriber.Status.ACTIVE).select_for_update().values_list("id", flat=True)
         )
-        queued = Delivery.objects.filter(id__in=ids, status=Delivery.Status.FAILED).update(
-            status=Delivery.Status.QUEUED, attempts=0, retry_at=None, updated_at=timezone.now()
+        queued = Delivery.objects.filter(id__in=ids, status=Delivery.Status.FAILED).move(
+            Delivery.Status.QUEUED, attempts=0, retry_at=None
         )
         if ids and on_commit:
             transaction.on_commit(lambda: on_commit(ids))

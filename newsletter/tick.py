@@ -89,9 +89,7 @@ def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
                 ).values_list("id", "subscriber_id", "period")
                 if (sid, period) in wanted
             ]
-            Delivery.objects.filter(id__in=created, status=Delivery.Status.CLAIMED).update(
-                status=Delivery.Status.QUEUED
-            )
+            Delivery.objects.filter(id__in=created, status=Delivery.Status.CLAIMED).move(Delivery.Status.QUEUED)
             if on_commit and created:
                 # robust: a broker that is down must not stop the claim; the rows are queued, the sweep sends them
                 transaction.on_commit(lambda ids=created: on_commit(ids), robust=True)
@@ -105,8 +103,8 @@ def sweep(now: datetime, on_commit=enqueue) -> list[int]:
     sent again: the promise is that nothing is lost, at the price of one possible duplicate.
     """
     stale = timezone.now() - stale_after()
-    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=stale).update(
-        status=Delivery.Status.RETRY, retry_at=now, error=INTERRUPTED
+    Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=stale).move(
+        Delivery.Status.RETRY, retry_at=now, error=INTERRUPTED
     )
     ids = list(
         Delivery.objects.filter(
@@ -115,7 +113,7 @@ def sweep(now: datetime, on_commit=enqueue) -> list[int]:
         ).values_list("id", flat=True)
     )
     if ids and on_commit:
-        Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).update(updated_at=timezone.now())
+        Delivery.objects.filter(id__in=ids, status__in=Delivery.SENDABLE).touch()
         transaction.on_commit(lambda: on_commit(ids), robust=True)
     return ids
 
@@ -133,10 +131,13 @@ def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], lis
     return claimed, sweep(now, on_commit=on_commit)
 
 
-def resume_sending(on_commit=enqueue) -> list[int]:
-    """Switch sending back on and queue at once what the pause held back, so it continues where it stopped."""
+def resume_sending(reason: str = "", on_commit=enqueue) -> list[int]:
+    """Switch sending back on and queue at once what the pause held back, so it continues where it stopped.
+
+    The one way to resume: the dashboard's button and the switch's admin page both call it.
+    """
     with transaction.atomic():
-        SendingSwitch.set(False)
+        SendingSwitch.set(False, reason)
         ids = list(
             Delivery.objects.filter(
                 Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED])

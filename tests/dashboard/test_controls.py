@@ -40,11 +40,30 @@ def test_it_pauses_sending_so_the_tick_claims_nothing_then_resumes_it(admin_clie
 
     response = admin_client.post("/admin/dashboard/sending/", {"action": "resume"}, follow=True)
     assert messages_shown(response) == [
-        "Sending resumed: readers who came due meanwhile get one digest at the next tick."
+        "Sending resumed: 0 held-back digest(s) queued; readers who came due meanwhile get one digest at the next tick."
     ]
     assert figure(open_dashboard(admin_client), "sending") == "on"
     claimed, _ = tick(on_commit=None)
     assert Delivery.objects.get(pk__in=claimed).subscriber == reader
+
+
+def test_the_resume_button_sends_the_digests_the_pause_held_back(transactional_db, smtp_server, client):
+    operator = User.objects.create_superuser("operator", "operator@example.com", "a long enough password")
+    client.force_login(operator)
+    make_paper({"llm": 0.9}, title="A paper that waited out the pause")
+    client.post("/admin/dashboard/sending/", {"action": "pause", "reason": "provider incident"}, follow=True)
+    held = [make_delivery(make_subscriber(f"held{n}@example.com")) for n in range(2)]  # queued, not sent
+
+    purge_broker()
+    worker = WorkerProcess(extra_env={"EMAIL_URL": smtp_server.url}).start()
+    try:
+        response = client.post("/admin/dashboard/sending/", {"action": "resume"}, follow=True)
+        assert messages_shown(response)[0].startswith("Sending resumed: 2 held-back digest(s) queued;")
+        wait_for(lambda: Delivery.objects.filter(status="sent").count() == 2, timeout=60, message="held digests")
+    finally:
+        worker.stop()
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [d.subscriber.email for d in held]
+    assert SendingSwitch.objects.get().reason == "resumed by operator"
 
 
 @pytest.mark.django_db
