@@ -17,10 +17,10 @@ from newsletter.env import (
     parse_redis_url,
     parse_site_url,
 )
+from newsletter.local import read_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")  # made by `bootstrap` (newsletter/local.py)
 
 # The port `make run` serves on (PORT, as the Procfile binds it): links in emails follow it unless SITE_URL is set.
 PORT = env_int("PORT", 8000)
@@ -37,12 +37,10 @@ def _secret_key() -> str:
         return key
     if HTTPS:
         raise ImproperlyConfigured("SECRET_KEY must be set when SITE_URL is https (a production deployment)")
-    # A laptop run with nothing configured: keep one random key under var/ so links survive restarts.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    # A laptop run with nothing configured: `bootstrap` keeps one random key under var/, so that links
+    # survive restarts and the web and the worker sign alike. Before it has run, a key of this process
+    # alone (the newsletter.W001 check says so).
+    return read_secret_key(VAR_DIR) or secrets.token_urlsafe(50)
 
 
 SECRET_KEY = _secret_key()
@@ -129,7 +127,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -169,9 +166,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "results", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    _broker_dir = VAR_DIR / "broker"  # its folders are made by `bootstrap`
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),

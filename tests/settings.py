@@ -2,8 +2,8 @@
 
 VAR_DIR (the embedded database, broker, cache, outbox and local secret key) is set before the
 project's settings read it, to a folder beside pytest's tmp paths that is removed when the run ends,
-so that tests leave nothing in the project's `var/`. The worker processes the tests start inherit
-VAR_DIR, and so share the folder and its secret key.
+and prepared as `bootstrap` prepares it, so that tests leave nothing in the project's `var/`. The
+worker processes the tests start inherit VAR_DIR, and so share the folder and its secret key.
 """
 
 import atexit
@@ -13,10 +13,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from newsletter import local
+
 if "VAR_DIR" not in os.environ:
     _root = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
     _root.mkdir(mode=0o700, exist_ok=True)
     os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="paperboy-var-", dir=_root)
     atexit.register(shutil.rmtree, os.environ["VAR_DIR"], True)
+local.prepare(Path(os.environ["VAR_DIR"]), filesystem_broker=True)  # as `bootstrap` would
 
 from newsletter.settings import *  # noqa: E402, F403

@@ -19,7 +19,10 @@ from tests.conftest import ROOT, shoot, wait_for
 from tests.smtp import free_port
 
 # Variables that would point the service at something other than its embedded defaults.
-CONFIGURED = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "VAR_DIR", "PORT")
+CONFIGURED = (
+    "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "VAR_DIR", "PORT",
+    "DJANGO_SETTINGS_MODULE",  # the test run's settings; `make run` uses the project's own
+)  # fmt: skip
 
 
 def closed_port() -> int:

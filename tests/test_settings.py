@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from newsletter import local
 from newsletter.env import env_bool, parse_database_url, parse_email_url, parse_redis_url, parse_site_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +134,31 @@ def test_html_responses_carry_a_content_security_policy(client, db):
     response = client.get("/")
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_importing_the_settings_writes_nothing(tmp_path):
+    var_dir = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "REDIS_URL", "DATABASE_URL")}
+    env.update(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="newsletter.settings")
+    script = "import django; django.setup(); from django.conf import settings; print(len(settings.SECRET_KEY))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 50 and not var_dir.exists()
+
+
+def test_bootstrap_prepares_the_embedded_folder_once_and_every_process_then_signs_alike(tmp_path):
+    var_dir = tmp_path / "var"
+    made = local.prepare(var_dir, filesystem_broker=True)
+    assert str(var_dir / "broker" / "queue") in made and str(var_dir / "secret_key") in made
+    key = local.read_secret_key(var_dir)
+    assert len(key) >= 50 and local.prepare(var_dir, filesystem_broker=True) == []
+    assert local.read_secret_key(var_dir) == key
+    assert (var_dir / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_laptop_run_before_bootstrap_is_warned_that_its_processes_sign_differently(tmp_path):
+    env = {"VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "newsletter.settings"}
+    result = run_check(**env)
+    assert "newsletter.W001" in result.stderr and "manage.py bootstrap" in result.stderr
+    local.prepare(tmp_path / "var", filesystem_broker=True)
+    assert "newsletter.W001" not in run_check(**env).stderr

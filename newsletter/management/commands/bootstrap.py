@@ -3,10 +3,12 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsletter import local
 from papers import http
 from papers.backfill import DAYS, answered, catch_up, has_live_papers
 from papers.demo import load_demo_papers
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Never load the bundled demo papers")
 
     def handle(self, *args, no_fetch=False, no_demo=False, **options):
+        for made in local.prepare(settings.VAR_DIR, filesystem_broker=not settings.REDIS_URL):
+            self.stdout.write(f"Made {made}")
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
