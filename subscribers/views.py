@@ -1,4 +1,3 @@
-import ipaddress
 import json
 from functools import wraps
 
@@ -11,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from subscribers import ratelimit, signup
+from subscribers.client_ip import client_ip
 from subscribers.forms import PreferencesForm, ResendForm, SubscribeForm
 from subscribers.models import ConsentEvidence, Subscriber
 from subscribers.showcase import trending_week
@@ -26,21 +26,8 @@ def home(request, form=None, status=200):
     return render(request, "subscribers/home.html", context, status=status)
 
 
-def _client_ip(request) -> str:
-    """The reader's IP address, or "" if unknown."""
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        # Behind the https proxy REMOTE_ADDR is the proxy; the last hop is the one it added (clients can't forge it).
-        address = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return ""
-
-
 def _ip_allowed(request, scope: str) -> bool:
-    return ratelimit.allow(f"{scope}-ip", _client_ip(request), *IP_LIMIT)
+    return ratelimit.allow(f"{scope}-ip", client_ip(request), *IP_LIMIT)
 
 
 def _address_allowed(scope: str, address: str) -> bool:
@@ -86,7 +73,7 @@ def bad_link(request, expired: bool = False):
 def consent_evidence(request, subscriber: Subscriber) -> ConsentEvidence:
     """The consent text as the confirm page shows it, with where it was agreed to."""
     text = consent_text(subscriber)
-    return ConsentEvidence(text, _client_ip(request) or None, request.META.get("HTTP_USER_AGENT", ""))
+    return ConsentEvidence(text, client_ip(request) or None, request.META.get("HTTP_USER_AGENT", ""))
 
 
 def consent_text(subscriber: Subscriber) -> str:
