@@ -190,6 +190,8 @@ POSTAL_ADDRESS = env_str("POSTAL_ADDRESS", "")
 # Bounce and complaint webhooks under /anymail/ (Postmark: /anymail/postmark/tracking/), behind HTTP basic
 # auth "user:password". Unset, a random secret nobody knows keeps the endpoint closed.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}"}
+# The one provider whose tracking webhook is mounted (anymail's name: postmark, mailgun, brevo, ...).
+ANYMAIL_WEBHOOK_PROVIDER = env_str("ANYMAIL_WEBHOOK_PROVIDER", "postmark").lower()
 
 # Celery: Redis when REDIS_URL is set, else a filesystem broker under var/.
 if REDIS_URL:

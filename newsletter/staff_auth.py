@@ -23,7 +23,12 @@ DEVICE_NAME = "Authenticator app"
 
 
 def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first() if user.is_authenticated else None
+    """The user's authenticator, looked up once per request (the user object lives as long as the request)."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_confirmed_device"):
+        user._confirmed_device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    return user._confirmed_device
 
 
 def check_code(device: TOTPDevice, code: str) -> str:

@@ -7,6 +7,7 @@ from django.views.decorators.http import condition, require_GET, require_http_me
 
 from newsletter import archive, feedback, feeds, health
 from newsletter.compose import web_version
+from newsletter.converters import row_id
 from newsletter.models import Delivery
 from newsletter.render import paper_view, personal_links
 from newsletter.tick import request_digest_now
@@ -105,8 +106,9 @@ def set_topic_levels(request, token):
         return bad_link(request)
     levels = {}
     for name, value in request.POST.items():
-        if name.startswith("level-") and name[6:].isdigit():
-            levels[int(name[6:])] = value
+        topic_id = row_id(name[6:]) if name.startswith("level-") else None
+        if topic_id is not None:
+            levels[topic_id] = value
     feedback.set_levels(subscriber, levels)
     messages.success(request, "Your topic weights are saved.")
     return redirect(reverse("preferences", args=[token]) + "#personalisation")
