@@ -149,6 +149,18 @@ AXES_SENSITIVE_PARAMETERS = ["otp_token"]
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", HTTPS)
 OTP_TOTP_ISSUER = SITE_NAME
 
+# Request bodies, capped while they are read (newsletter/uploads.py): files only in the admin, the whole body
+# at most UPLOAD_MAX_BYTES (an ingestion upload's 4 MB, or a CSV import, with room for the form around it);
+# other form fields at most Django's 2.5 MB.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "newsletter.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
