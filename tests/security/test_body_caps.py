@@ -89,21 +89,16 @@ def test_it_refuses_a_small_file_part_beside_a_valid_subscribe_form(client):
     assert not Subscriber.objects.exists()
 
 
-def test_it_refuses_an_oversized_admin_upload_before_reading_it(staff_client):
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [("/admin/papers/ingestionrun/upload/", {"source": ""}), ("/admin/subscribers/subscriber/import/", {})],
+)
+def test_it_refuses_an_oversized_admin_upload_or_import_before_reading_it(staff_client, path, fields):
     staff_client.raise_request_exception = False
-    body = SlowUpload({"source": ""}, "file", 40 * MB)
-    response = post(staff_client, "/admin/papers/ingestionrun/upload/", body)
-    assert response.status_code == 400
+    body = SlowUpload(fields, "file", 40 * MB)
+    assert post(staff_client, path, body).status_code == 400
     assert body.position < 1 * MB
     assert not IngestionRun.objects.exists()
-
-
-def test_it_refuses_an_oversized_csv_import_before_reading_it(staff_client):
-    staff_client.raise_request_exception = False
-    body = SlowUpload({}, "file", 40 * MB)
-    response = post(staff_client, "/admin/subscribers/subscriber/import/", body)
-    assert response.status_code == 400
-    assert body.position < 1 * MB
 
 
 def test_it_still_takes_an_admin_upload_under_the_cap(staff_client):
