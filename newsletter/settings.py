@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "subscribers.middleware.NoStoreForSignedLinks",
     # Last, as django-axes asks: it answers a locked-out login with its own page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,6 +149,8 @@ AXES_SENSITIVE_PARAMETERS = ["otp_token"]
 # ADMIN_REQUIRE_2FA makes every staff member set one up before the admin opens (on by default in production).
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", HTTPS)
 OTP_TOTP_ISSUER = SITE_NAME
+# Sessions are the staff's (readers use signed links): a forgotten or stolen admin session ends within hours.
+SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_HOURS", 12) * 3600
 
 # Request bodies, capped while they are read (newsletter/uploads.py): files only in the admin, the whole body
 # at most UPLOAD_MAX_BYTES (an ingestion upload's 4 MB, or a CSV import, with room for the form around it);
