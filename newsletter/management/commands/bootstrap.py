@@ -4,8 +4,10 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -15,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Skip loading the bundled demo papers")
 
     def handle(self, *args, no_demo=False, **options):
+        check_admin_password()  # before anything changes: a refused password leaves the installation as it was
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -43,3 +46,15 @@ class Command(BaseCommand):
         if generated:
             return f"Admin account created: {username} / {password}  (shown once; set ADMIN_PASSWORD to choose it)"
         return f"Admin account created: {username} (password from ADMIN_PASSWORD)"
+
+
+def check_admin_password() -> None:
+    """Refuse an ADMIN_PASSWORD that the password validators refuse, with their own words, in one line."""
+    password = os.environ.get("ADMIN_PASSWORD", "")
+    if not password:
+        return  # a generated one is long and random
+    email = os.environ.get("ADMIN_EMAIL", "").strip() or "admin@localhost"
+    try:
+        validate_password(password, get_user_model()(username=email, email=email))
+    except ValidationError as exc:
+        raise CommandError(f"ADMIN_PASSWORD is refused: {' '.join(exc.messages)}") from None
