@@ -147,7 +147,8 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["otp_token"]
 # A staff member with an authenticator app (TOTP, django-otp) set up must give its code at every login;
 # ADMIN_REQUIRE_2FA makes every staff member set one up before the admin opens (on by default in production).
-ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", HTTPS)
+# Empty (as .env.example leaves it) means the default, so copying that file never turns it off.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA") if env_str("ADMIN_REQUIRE_2FA") else HTTPS
 OTP_TOTP_ISSUER = SITE_NAME
 # Sessions are the staff's (readers use signed links): a forgotten or stolen admin session ends within hours.
 SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_HOURS", 12) * 3600

@@ -20,6 +20,9 @@ urlpatterns = [
     path("feedback/<str:token>/<id:paper_id>/<str:direction>/", views.give_feedback, name="feedback"),
     path("personalisation/<str:token>/levels/", views.set_topic_levels, name="set_topic_levels"),
     path("personalisation/<str:token>/reset/", views.reset_personalisation, name="reset_personalisation"),
+    # The links of a staff preview or test send: they lead here, never to the reader's pages.
+    path("preview-link/<str:which>/", views.preview_link, name="preview_link"),
+    path("preview-link/<str:which>/<path:rest>", views.preview_link, name="preview_link_more"),
     path("archive/", views.archive_index, name="archive_index"),
     path("archive/<str:week>/", views.archive_week, name="archive_week"),
     path("archive/<str:week>/<slug:slug>/", views.archive_topic, name="archive_topic"),

@@ -13,7 +13,7 @@ from newsletter.render import paper_view, personal_links
 from newsletter.tick import request_digest_now
 from papers.models import Topic
 from subscribers.models import Subscriber
-from subscribers.tokens import BadToken, read_token
+from subscribers.tokens import BadToken, read_link
 
 
 @never_cache
@@ -29,12 +29,17 @@ def bad_link(request):
 
 
 def _record(purpose: str, token: str, queryset):
-    """The row a signed link points at, or None for a forged, foreign or stale link."""
+    """The row a signed link points at, or None for a forged, foreign, stale or revoked link.
+
+    `queryset` holds subscribers, or deliveries with their subscriber: either way the link must carry the
+    reader's current link version."""
     try:
-        pk = read_token(purpose, token)
+        link = read_link(purpose, token)
     except BadToken:
         return None
-    return queryset.filter(pk=pk).first() if isinstance(pk, int) else None
+    row = queryset.filter(pk=link.payload).first() if isinstance(link.payload, int) else None
+    reader = row.subscriber if isinstance(row, Delivery) else row
+    return row if reader is not None and reader.link_version == link.version else None
 
 
 @require_GET
@@ -51,6 +56,12 @@ def digest_web(request, token):
         "links": personal_links(digest),
     }
     return render(request, "newsletter/digest_web.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def preview_link(request, which: str, rest: str = ""):
+    """Where every link of a preview or test send leads: it says so and opens nothing of the reader's."""
+    return render(request, "newsletter/preview_link.html")
 
 
 @require_http_methods(["GET", "POST"])

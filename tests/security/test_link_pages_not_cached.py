@@ -29,8 +29,9 @@ def signed_pages(reader) -> list[str]:
     return [
         reader.absolute_url("confirm"),
         reverse("preferences", args=[reader.token("preferences")]),
-        reverse("delete", args=[reader.token("preferences")]),
-        reverse("export_data", args=[reader.token("preferences")]),
+        reverse("ask_delete", args=[reader.token("preferences")]),
+        reverse("delete", args=[reader.token("delete")]),
+        reverse("export_data", args=[reader.token("export")]),
         reverse("unsubscribe", args=[reader.token("unsubscribe")]),
         reverse("digest_web", args=[make_token("digest", delivery.pk)]),
         reverse("send_digest_now", args=[reader.token("preferences")]),

@@ -131,8 +131,11 @@ def test_the_setup_page_is_for_signed_in_staff_only(client):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
-def test_two_factor_is_required_by_default_in_production():
+@pytest.mark.parametrize("setting", [None, ""])
+def test_two_factor_is_required_by_default_in_production(setting):
     env = {k: v for k, v in os.environ.items() if k != "ADMIN_REQUIRE_2FA"}
+    if setting is not None:
+        env["ADMIN_REQUIRE_2FA"] = setting  # as a copied .env.example leaves it
     env.update(
         SITE_URL="https://paperboy.example.com", SECRET_KEY="s" * 60, DJANGO_SETTINGS_MODULE="newsletter.settings"
     )
