@@ -122,6 +122,8 @@ def two_factor(request):
 
 def page_context(request, device: TOTPDevice | None, error: str) -> dict:
     context = {**admin.site.each_context(request), "title": "Two-factor login", "device": device, "error": error}
+    # Until the second factor is set up, the admin's menus lead nowhere but back here.
+    context.update(is_nav_sidebar_enabled=False, available_apps=[])
     if device is not None:
         context["qr_code"] = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
         key = device.config_url.split("secret=")[1].split("&")[0]
