@@ -25,6 +25,7 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_dodge_the_per_ip_limit
 @pytest.mark.django_db
 def test_without_a_trusted_proxy_the_consent_ip_is_the_real_peer(client, topics, settings):
     settings.TRUSTED_PROXY_COUNT = 0
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     pending = make_subscriber("ada@example.com", status="pending", confirm_nonce="n1")
     client.post(f"/confirm/{pending.confirm_token()}/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="1.1.1.1")
     assert Consent.objects.get().ip_address == "203.0.113.5"
