@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup lint clean
+.PHONY: run test test-shifted setup lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,8 @@ run: setup
 	@echo "  health      http://127.0.0.1:$${PORT:-8000}/healthz"
 	@echo "  sent email  var/outbox/*.eml (unless EMAIL_URL is set)"
 	@echo ""
-	$(BIN)/honcho start
+	@# honcho hands each process its own PORT (web PORT, worker PORT+100, ...): links follow the web's one.
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}" $(BIN)/honcho start --port $${PORT:-8000}
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -37,6 +38,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite again with the clock shifted: make test-shifted WHEN=+40d (or leap-day, dst-change, an ISO moment).
+test-shifted: $(VENV)/.installed-dev
+	bash .ci/shifted-clock "$(WHEN)"
 
 clean:
 	rm -rf var

@@ -10,6 +10,7 @@ from django.utils import timezone
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
 from newsletter.scheduling import first_window_days, period_label
+from papers.demo import demo_span
 from papers.models import Paper, PaperTopic, Topic
 from subscribers.models import Subscriber, SubscriberTopic
 
@@ -33,6 +34,7 @@ class Digest:
     topics: list[str]  # names of the topics the reader follows
     items: list[Item] = field(default_factory=list)
     new_papers: int = 0
+    demo: str = ""  # the demo's dates in words when the papers come from the bundled demo
 
     @property
     def skip_reason(self) -> str:
@@ -164,6 +166,10 @@ def compose(
     saved_ids = [d.id for d in deliveries if d.id]
     weights = _topic_weights(subscriber_ids)
     starts = [since(d.subscriber, now) for d in deliveries]
+    demo = demo_span()
+    if demo:
+        # Nothing newer than the demo exists: its days are what is "new", each paper still sent only once.
+        starts = [min(start, demo.first) for start in starts]
     window = min(starts, default=now.date()), now.date()
     pool = cache.get(*window, now) if cache else load_pool(*window, now)
     recorded = _recorded_picks(saved_ids, pool)
@@ -176,6 +182,7 @@ def compose(
         sub = delivery.subscriber
         topic_names = sorted(pool.topic_names[tid] for tid in weights[sub.id] if tid in pool.topic_names)
         digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), topic_names)
+        digest.demo = demo.label if demo else ""
         if delivery.id in recorded:
             digest.items = recorded[delivery.id]
         else:

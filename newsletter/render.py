@@ -123,8 +123,10 @@ def greeting(digest: Digest) -> str:
 
 def summary(digest: Digest) -> str:
     picked = len(digest.items)
-    span = "today" if digest.daily else "this week"
-    return f"{picked} paper{'s' if picked != 1 else ''} picked for you from {digest.new_papers} new {span}."
+    papers = f"{picked} paper{'s' if picked != 1 else ''} picked for you"
+    if digest.demo:
+        return f"{papers} from {digest.new_papers} demo papers."
+    return f"{papers} from {digest.new_papers} new {'today' if digest.daily else 'this week'}."
 
 
 def why(digest: Digest) -> str:
@@ -132,6 +134,12 @@ def why(digest: Digest) -> str:
     topics = digest.topics
     about = " and ".join([", ".join(topics[:-1]), topics[-1]] if len(topics) > 1 else topics) or "trending papers"
     return f"You get this email because you subscribed to the {kind} {settings.SITE_NAME} digest for {about}."
+
+
+def period(digest: Digest) -> str:
+    """'Week of 30 November 2026', and where the papers come from when they are the bundled demo."""
+    label = digest.label[0].upper() + digest.label[1:]
+    return f"{label} · Demo data: real papers of {digest.demo}" if digest.demo else label
 
 
 def subject(digest: Digest) -> str:
@@ -244,7 +252,7 @@ class Renderer:
             "subject": subject(digest),
             "greeting": greeting(digest),
             "summary": summary(digest),
-            "period": digest.label[0].upper() + digest.label[1:],
+            "period": period(digest),
             "why": why(digest),
             **links,
         }

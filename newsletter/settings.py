@@ -23,7 +23,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SITE_URL = parse_site_url("SITE_URL", env_str("SITE_URL", "http://127.0.0.1:8000"))
+# The port `make run` serves on (PORT, as the Procfile binds it): links in emails follow it unless SITE_URL is set.
+PORT = env_int("PORT", 8000)
+SITE_URL = parse_site_url("SITE_URL", env_str("SITE_URL") or f"http://127.0.0.1:{PORT}")
 SITE_NAME = env_str("SITE_NAME", "Paperboy")
 HTTPS = urlsplit(SITE_URL).scheme == "https"
 
@@ -258,6 +260,13 @@ PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAPERS_HF_PAGE_SIZE = 100
 PAPERS_ARXIV_IDS_PER_REQUEST = 50
 PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
+# The text model of every paper (papers/representation.py): "tfidf", the file fitted on the real corpus that
+# ships in papers/textmodel/, or "wordllama", whose weights and tokenizer ship in the installed wordllama package.
+PAPERS_TEXT_MODEL = env_str("PAPERS_TEXT_MODEL", "tfidf")
+PAPERS_TFIDF_PATH = Path(env_str("PAPERS_TFIDF_PATH") or BASE_DIR / "papers" / "textmodel" / "tfidf-svd-256.npz")
+PAPERS_WORDLLAMA_DIR = env_str("PAPERS_WORDLLAMA_DIR") or None
+# The learned topic tagger of each text model, tagger-<PAPERS_TEXT_MODEL>.npz (papers/tagging.py).
+PAPERS_TAGGER_DIR = BASE_DIR / "papers" / "textmodel"
 
 # Admin dashboard: a source whose last successful ingestion is older than this shows in red; the page
 # waits this many seconds for Celery workers to answer a ping (while its queries run).

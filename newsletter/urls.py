@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/dashboard/", include(admin_views.urlpatterns)),
     path("admin/", admin.site.urls),
     path("digests/send-now/<str:token>/", views.send_digest_now, name="send_digest_now"),
+    path("digests/preview/<str:token>/", views.digest_preview, name="digest_preview"),
     path("digests/<str:token>/", views.digest_web, name="digest_web"),
     path("feedback/<str:token>/<id:paper_id>/<str:direction>/", views.give_feedback, name="feedback"),
     path("personalisation/<str:token>/levels/", views.set_topic_levels, name="set_topic_levels"),

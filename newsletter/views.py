@@ -1,14 +1,17 @@
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
 from newsletter import archive, feedback, feeds, health
-from newsletter.compose import web_version
+from newsletter.compose import preview, web_version
 from newsletter.converters import row_id
 from newsletter.models import Delivery
+from newsletter.operations import render_preview
 from newsletter.render import paper_view, personal_links
 from newsletter.tick import request_digest_now
 from papers.models import Topic
@@ -70,10 +73,29 @@ def send_digest_now(request, token):
     subscriber = _record("preferences", token, Subscriber.objects.filter(status=Subscriber.Status.ACTIVE))
     if subscriber is None:
         return bad_link(request)
-    if request.method == "GET":
-        return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": "ask"})
-    state = "queued" if request_digest_now(subscriber) else "already"
-    return render(request, "newsletter/send_now.html", {"subscriber": subscriber, "state": state})
+    if not preview(subscriber).items:
+        state = "nothing"  # never "on its way" for an email the worker would skip
+    elif request.method == "GET":
+        state = "ask"
+    else:
+        state = "queued" if request_digest_now(subscriber) else "already"
+    context = {"subscriber": subscriber, "state": state, "token": token}
+    return render(request, "newsletter/send_now.html", context)
+
+
+# The preferences page shows this in a frame: the digest belongs to this app, the page to subscribers.
+@never_cache
+@require_GET
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+def digest_preview(request, token):
+    """The reader's next digest as the admin preview composes it: subject, papers, reasons, and "send it now"."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    digest, rendered = render_preview(subscriber)
+    context = {"subscriber": subscriber, "digest": digest, "subject": rendered.subject, "token": token}
+    return render(request, "newsletter/digest_preview.html", context)
 
 
 def _feedback_page(request, target: feedback.Target, state: str, changed: list[str] | None = None):

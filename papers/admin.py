@@ -18,7 +18,8 @@ from django.utils.html import format_html, format_html_join
 from papers import tasks
 from papers.ingest import detect_source, ingest_content, start_run
 from papers.models import IngestionRun, Paper, PaperTopic, Topic
-from papers.tagging import retag
+from papers.representation import represent_papers
+from papers.tagging import retag, tagger
 
 
 class AdminCSS:
@@ -46,7 +47,8 @@ class TopicForm(forms.ModelForm):
         help_texts = {
             "keywords": "One keyword or phrase per line, matched case-insensitively as whole words (plurals too). "
             "End with * to match word beginnings (agent* matches agents, agentic). Start with “title:” for a word "
-            "that only counts in titles. A title match weighs three times an abstract match.",
+            "that only counts in titles. A title match weighs three times an abstract match. The learned tagger "
+            "weighs these matches beside the paper's text: more keywords only ever add papers to the topic.",
             "arxiv_categories": "Space-separated arXiv categories, e.g. cs.CL cs.LG; q-bio* matches every q-bio one.",
         }
 
@@ -54,7 +56,7 @@ class TopicForm(forms.ModelForm):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ["name", "slug", "active", "paper_count", "keyword_count", "arxiv_categories"]
+    list_display = ["name", "slug", "active", "paper_count", "keyword_count", "arxiv_categories", "tagged_by"]
     list_editable = ["active"]
     search_fields = ["name", "slug", "keywords"]
     prepopulated_fields = {"slug": ["name"]}
@@ -72,6 +74,11 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description="keywords")
     def keyword_count(self, topic):
         return len(topic.keyword_list)
+
+    @admin.display(description="tagged by")
+    def tagged_by(self, topic):
+        # A topic made after the tagger was fitted has no learned weights: its keywords alone decide.
+        return "learned model + keywords" if topic.slug in tagger().slugs else "keywords only"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -126,12 +133,12 @@ class PaperAdmin(admin.ModelAdmin):
                 ]
             },
         ),  # fmt: skip
-        ("Record", {"fields": ["sources", "created_at", "updated_at"], "classes": ["collapse"]}),
+        ("Record", {"fields": ["sources", "vector_model", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
         "topic_badges", "links", "arxiv_id", "title", "abstract", "author_list", "published_at", "category_list",
         "hf_listed_on", "trending_date", "upvotes", "num_comments", "github_stars", "organization", "submitted_by",
-        "keyword_list", "sources", "created_at", "updated_at",
+        "keyword_list", "sources", "vector_model", "created_at", "updated_at",
     ]  # fmt: skip
     actions = [
         flag_action("hide", "Hide selected papers (never shown or sent)", "Hid", hidden=True),
@@ -139,6 +146,7 @@ class PaperAdmin(admin.ModelAdmin):
         flag_action("pin", "Pin selected papers", "Pinned", pinned=True),
         flag_action("unpin", "Unpin selected papers", "Unpinned", pinned=False),
         "retag_selected",
+        "represent_selected",
     ]
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -188,6 +196,12 @@ class PaperAdmin(admin.ModelAdmin):
     def retag_selected(self, request, queryset):
         count = retag(queryset.values_list("pk", flat=True))
         self.message_user(request, f"Re-tagged {papers(count)} with the current topics.", messages.SUCCESS)
+
+
+    @admin.action(description="Recompute text vectors of selected papers")
+    def represent_selected(self, request, queryset):
+        count = represent_papers(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Computed the text vectors of {papers(count)}.", messages.SUCCESS)
 
 
 class UploadForm(forms.Form):

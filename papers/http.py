@@ -7,6 +7,10 @@ any host outside the allow-list is refused rather than followed.
 import email.utils
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +25,26 @@ MAX_REDIRECTS = 3
 
 class FetchError(Exception):
     """The response could not be fetched; the message is one line fit for an IngestionRun."""
+
+
+@dataclass(frozen=True)
+class Patience:
+    connect: float
+    read: float
+    retries: int
+
+
+_patience: ContextVar[Patience | None] = ContextVar("patience", default=None)
+
+
+@contextmanager
+def impatient(connect: float = 3.0, read: float = 10.0, retries: int = 0) -> Iterator[None]:
+    """Fetch with short timeouts and no retries inside the block: someone is waiting at a terminal."""
+    token = _patience.set(Patience(connect, read, retries))
+    try:
+        yield
+    finally:
+        _patience.reset(token)
 
 
 def check_url(url: str) -> str:
@@ -71,7 +95,9 @@ def user_agent() -> str:
 
 
 def client() -> httpx.Client:
-    timeout = httpx.Timeout(settings.PAPERS_HTTP_READ_TIMEOUT, connect=settings.PAPERS_HTTP_CONNECT_TIMEOUT)
+    patience = _patience.get()
+    read = patience.read if patience else settings.PAPERS_HTTP_READ_TIMEOUT
+    timeout = httpx.Timeout(read, connect=patience.connect if patience else settings.PAPERS_HTTP_CONNECT_TIMEOUT)
     return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent()})
 
 
@@ -82,7 +108,8 @@ def fetch(url: str, params: dict | None = None, accept_status: tuple[int, ...] =
     400 response's Atom feed).
     """
     check_url(url)
-    retries = settings.PAPERS_HTTP_RETRIES
+    patience = _patience.get()
+    retries = patience.retries if patience else settings.PAPERS_HTTP_RETRIES
     with client() as http:
         attempt = redirects = 0
         while True:

@@ -1,10 +1,10 @@
 """Celery tasks: thin wrappers that take ids and parameters and call papers/ingest.py and papers/tagging.py."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
-from django.utils import timezone
 
+from papers.backfill import catch_up
 from papers.ingest import run_source
 from papers.models import IngestionRun
 from papers.tagging import retag
@@ -27,9 +27,9 @@ def ingest_source(
 
 @shared_task
 def ingest_hf_recent() -> list[int]:
-    """Today's and yesterday's HF daily papers: a day's list fills in gradually, and upvotes keep moving."""
-    today = timezone.now().date()
-    return [ingest_source(IngestionRun.Source.HF_DAILY, day.isoformat()) for day in (today - timedelta(days=1), today)]
+    """HF daily papers of the last 7 days that are still missing, and always yesterday's and today's
+    (a day's list fills in gradually, and upvotes keep moving): an installation that was off catches up."""
+    return [run.pk for run in catch_up()]
 
 
 @shared_task

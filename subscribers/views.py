@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from papers.demo import demo_span
 from subscribers import ratelimit, signup
 from subscribers.client_ip import client_ip
 from subscribers.forms import PreferencesForm, ResendForm, SubscribeForm
@@ -22,7 +23,7 @@ ADDRESS_LIMIT = (5, 3600)
 
 
 def home(request, form=None, status=200):
-    context = {"form": form or SubscribeForm(), "week": trending_week()}
+    context = {"form": form or SubscribeForm(), "week": trending_week(), "demo": demo_span()}
     return render(request, "subscribers/home.html", context, status=status)
 
 

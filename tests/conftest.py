@@ -4,14 +4,51 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+FAULTS = ROOT / "tests" / "faults"
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that drive Chromium `browser` and the fault tests `faults`, so that a pass can leave
+    them out: the shifted-clock pass does, since neither runs under libfaketime (see the README)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if FAULTS in Path(item.path).parents:
+            item.add_marker(pytest.mark.faults)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def process_logs(tmp_path_factory) -> Path:
+    """The logs of the worker and beat processes the tests start go under pytest's tmp paths."""
+    CeleryProcess.log_folder = tmp_path_factory.mktemp("logs")
+    return CeleryProcess.log_folder
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """With `@pytest.mark.frozen(moment)`, every clock of this process stands at `moment` for the whole test.
+
+    Tests whose dates are fixed take them all from that one moment, so they pass on any day; tests
+    that start worker processes or a browser cannot freeze those and derive their dates from `now()`.
+    """
+    marker = request.node.get_closest_marker("frozen")
+    if marker is None:
+        yield None
+        return
+    with time_machine.travel(marker.args[0], tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -80,11 +117,12 @@ class CeleryProcess:
     """A real `celery -A newsletter <command>` subprocess on the configured broker and the test database."""
 
     command = "worker"
+    log_folder = Path(tempfile.gettempdir())  # the session's folder under pytest's tmp paths: `process_logs`
 
     def __init__(self, extra_env: dict | None = None, log: Path | None = None):
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
-        self.log = log or ROOT / "var" / f"{self.command}-{os.getpid()}-{id(self)}.log"
+        self.log = log or self.log_folder / f"{self.command}-{os.getpid()}-{id(self)}.log"
 
     def env(self) -> dict:
         env = dict(os.environ)
@@ -173,7 +211,6 @@ def smtp_server(settings):
     server.stop()
 
 
-ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -187,11 +224,21 @@ def shoot(page, artifacts: Path, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
-@pytest.fixture
-def artifacts() -> Path:
-    """Folder for screenshots that people look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+SCREENSHOTS: list[Path] = []  # the run's screenshot folder, once a test has asked for it
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Folder for the screenshots people look at: ARTIFACTS_DIR, else `artifacts/` under pytest's tmp paths."""
+    folder = Path(os.environ.get("ARTIFACTS_DIR") or tmp_path_factory.getbasetemp() / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.append(folder)
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in SCREENSHOTS:
+        terminalreporter.write_line(f"screenshots: {folder}")
 
 
 @pytest.fixture

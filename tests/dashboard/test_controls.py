@@ -12,7 +12,7 @@ from newsletter.tick import tick
 from papers.models import IngestionRun, PaperTopic
 from tests.conftest import WorkerProcess, purge_broker, wait_for
 from tests.dashboard.conftest import figure, messages_shown, open_dashboard
-from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
+from tests.factories import make_delivery, make_paper, make_subscriber, make_topic, week_of
 
 CONTROLS = [
     "/admin/dashboard/sending/",
@@ -57,26 +57,28 @@ def test_it_refuses_an_unknown_switch_position_in_one_line(admin_client):
 def test_it_retries_the_failed_digests_of_a_period_through_the_worker(transactional_db, smtp_server, client):
     operator = User.objects.create_superuser("operator", "operator@example.com", "a long enough password")
     client.force_login(operator)
+    # A worker process runs on the real clock: the periods are this week and the one before.
+    this_week, last_week = week_of(timezone.now()), week_of(timezone.now() - timedelta(days=7))
     paper = make_paper({"llm": 0.9}, title="A paper worth a second try")
     readers = [make_subscriber(f"reader{n}@example.com") for n in range(3)]
     gone = make_subscriber("gone@example.com", status="bounced")
     failed = [
-        make_delivery(r, "2026-W48", status="failed", attempts=5, error="Gave up after 5 temporary failures: 451")
+        make_delivery(r, this_week, status="failed", attempts=5, error="Gave up after 5 temporary failures: 451")
         for r in [*readers, gone]
     ]
     for delivery in failed:
         DeliveryItem.objects.create(delivery=delivery, paper=paper, position=1, reason="Because you follow LLMs")
-    other = make_delivery(make_subscriber("later@example.com"), "2026-W47", status="failed", error="451")
+    other = make_delivery(make_subscriber("later@example.com"), last_week, status="failed", error="451")
     page = open_dashboard(client)
     options = [o.get_text() for o in page.select("select[name=period] option")]
-    assert options == ["2026-W47: 1 failed", "2026-W48: 4 failed"]
+    assert options == [f"{last_week}: 1 failed", f"{this_week}: 4 failed"]
 
     purge_broker()
     worker = WorkerProcess(extra_env={"EMAIL_URL": smtp_server.url}).start()
     try:
-        response = client.post("/admin/dashboard/retry/", {"period": "2026-W48"}, follow=True)
+        response = client.post("/admin/dashboard/retry/", {"period": this_week}, follow=True)
         assert messages_shown(response) == [
-            "Queued 3 failed digest(s) of 2026-W48 again; 1 left alone (their readers are no longer active)."
+            f"Queued 3 failed digest(s) of {this_week} again; 1 left alone (their readers are no longer active)."
         ]
         wait_for(lambda: len(smtp_server.messages) >= 3, timeout=60, message="three retried digests")
         wait_for(lambda: Delivery.objects.filter(status="sent").count() == 3, message="three deliveries sent")

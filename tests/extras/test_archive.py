@@ -2,23 +2,17 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from papers.models import Paper, PaperTopic, Topic
 from tests.factories import make_paper, make_topic
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday of 2026-W48
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 W48 = date(2026, 11, 23)
 W46 = date(2026, 11, 9)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

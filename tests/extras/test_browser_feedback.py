@@ -2,28 +2,31 @@
 
 import json
 import re
-from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from bench.tagging import FIXTURES
 from newsletter import delivery
 from newsletter.models import Feedback
 from subscribers.models import SubscriberTopic
 from tests.conftest import DESKTOP, PHONE, shoot
-from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
+from tests.factories import make_delivery, make_paper, make_subscriber, make_topic, week_of
 
 FIXTURE = FIXTURES / "real" / "hf_daily_papers_2026-06-12.json"
-SENT = datetime(2026, 6, 15, 7, tzinfo=UTC)
 TOPICS = [("llm", "Language models"), ("agents", "Agents & tool use"), ("vision", "Computer vision")]
-
 
 
 @pytest.fixture
 def received(transactional_db, settings, live_server, smtp_server):
-    """A digest sent to the loopback SMTP server with links to the live server, before the browser starts."""
+    """A digest sent now to the loopback SMTP server with links to the live server, before the browser starts.
+
+    The live server and the browser run on the real clock, so the digest is sent now and its papers
+    (the real ones of a recorded day) are listed today.
+    """
     settings.SITE_URL = live_server.url
+    sent = timezone.now()
     for position, (slug, name) in enumerate(TOPICS):
         make_topic(slug, name, position=position)
     for n, entry in enumerate(json.loads(FIXTURE.read_text())):
@@ -36,19 +39,19 @@ def received(transactional_db, settings, live_server, smtp_server):
             authors=[a["name"] for a in paper["authors"]],
             upvotes=paper.get("upvotes", 0) + n,
             ai_keywords=paper.get("ai_keywords") or [],
-            trending_date=date(2026, 6, 12),
+            now=sent,
         )
     reader = make_subscriber("ada@example.com", topics=["llm", "agents", "vision"], paper_count=6)
-    d = make_delivery(reader, "2026-W25", scheduled_for=SENT)
-    assert delivery.send_batch([d.id], SENT).counts["sent"] == 1
+    d = make_delivery(reader, now=sent, scheduled_for=sent)
+    assert delivery.send_batch([d.id], sent).counts["sent"] == 1
     message = smtp_server.handler.to(reader.email)[0].message
-    yield reader, message.get_body(("html",)).get_content()
+    yield reader, message.get_body(("html",)).get_content(), week_of(timezone.localdate(sent))
     connections.close_all()
 
 
 @pytest.mark.browser
 def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(received, browser, artifacts):
-    reader, html = received
+    reader, html, week = received
     vision_cards = re.findall(r'Computer vision</p>.*?href="([^"]+/less/)"', html, re.S)
     less = re.findall(r'href="([^"]+/feedback/[^"]+/less/)"', html)
     assert len(less) == 6 and vision_cards
@@ -88,8 +91,8 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     shoot(page, artifacts, "extras-3-preferences")
 
     page.goto(page.url.split("/preferences/")[0] + "/archive/")
-    page.get_by_role("link", name="2026-W24").click()
-    page.get_by_role("heading", name="Trending papers, week 2026-W24").wait_for()
+    page.get_by_role("link", name=week).click()
+    page.get_by_role("heading", name=f"Trending papers, week {week}").wait_for()
     assert page.locator("#topic-vision .paper").count() == 5
     shoot(page, artifacts, "extras-4-archive-week")
     page.get_by_role("link", name=re.compile("All 10 Computer vision papers")).click()

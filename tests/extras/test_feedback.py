@@ -13,9 +13,10 @@ from subscribers.models import Subscriber, SubscriberTopic
 from subscribers.tokens import make_token, read_token
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 LINK_RE = re.compile(r'href="http://[^"]+(/feedback/[^"/]+/(\d+)/(more|less)/)"')
 
 

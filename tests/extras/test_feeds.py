@@ -2,7 +2,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import feedparser
 import pytest
-import time_machine
 from django.urls import reverse
 
 from newsletter import delivery
@@ -10,16 +9,11 @@ from subscribers.models import Subscriber
 from subscribers.tokens import make_token
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 TODAY = NOW.date()
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def parse(client, url: str):

@@ -1,6 +1,8 @@
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from newsletter.models import Delivery
 from newsletter.tick import tick
 from subscribers.models import Subscriber
@@ -8,6 +10,8 @@ from tests.faults.conftest import READERS, readers, report
 from tests.newsletter.threads import run_together
 
 SUNDAY_EVENING = datetime(2026, 11, 29, 23, 50, tzinfo=UTC)
+
+pytestmark = pytest.mark.frozen(SUNDAY_EVENING)  # the readers join then; the ticks run from then on
 
 
 def test_two_ticks_at_once_every_ten_minutes_for_a_week_make_each_digest_once(fault_settings):

@@ -8,7 +8,7 @@ from tests.factories import make_paper, make_subscriber
 
 MONDAY_8 = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(MONDAY_8)]
 
 
 def test_send_digests_sends_what_is_due_and_prints_a_summary_last(smtp_server, capsys):

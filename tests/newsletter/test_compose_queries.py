@@ -2,7 +2,6 @@ import math
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,13 +13,7 @@ from tests.factories import make_delivery, make_paper, make_subscriber
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 SLUGS = ["llm", "vision", "agents", "rl", "efficiency"]
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def deliveries(count: int, week: int) -> list[int]:

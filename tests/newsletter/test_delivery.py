@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,13 +15,7 @@ from tests.smtp import free_port
 
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 @pytest.fixture
@@ -45,7 +38,7 @@ def test_it_sends_a_multipart_message_with_list_headers(smtp_server, papers):
     assert msg["List-Id"].endswith("<digest.127.0.0.1>")
     assert msg["Precedence"] == "bulk"
     d.refresh_from_db()
-    assert msg["Message-ID"] == d.message_id == f"<digest.{d.id}.2026-W48@127.0.0.1>"
+    assert msg["Message-ID"] == d.message_id == f"<digest.{d.id}.{d.period}@127.0.0.1>"
     assert (d.status, d.sent_at, d.new_papers) == (Delivery.Status.SENT, NOW, 4)
     reader.refresh_from_db()
     assert reader.last_digest_at == NOW

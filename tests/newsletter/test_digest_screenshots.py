@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from bench.tagging import FIXTURES
 from newsletter.compose import compose_ids
@@ -17,32 +18,34 @@ TOPICS = [("llm", "Language models"), ("efficiency", "Efficient models"), ("agen
 
 @pytest.fixture
 def digest_html(db) -> str:
-    """Built before the browser starts: Playwright's event loop would give the ORM another connection."""
-    for slug, name in TOPICS:
-        make_topic(slug, name)
-    for n, entry in enumerate(json.loads(FIXTURE.read_text())):
-        paper = entry["paper"]
-        make_paper(
-            topics={TOPICS[n % 3][0]: 0.9, TOPICS[(n + 1) % 3][0]: 0.4} if n % 4 else {"vision": 0.8},
-            arxiv_id=paper["id"],
-            title=paper["title"],
-            abstract=paper["summary"],
-            authors=[a["name"] for a in paper["authors"]],
-            upvotes=paper.get("upvotes", 0) + n,
-            num_comments=entry.get("numComments", 0),
-            github_repo=paper.get("githubRepo") or "",
-            trending_date=datetime(2026, 6, 12).date(),
+    """Built before the browser starts (Playwright's event loop would give the ORM another connection), with
+    the clock at the moment the digest is sent."""
+    with time_machine.travel(NOW, tick=False):
+        for slug, name in TOPICS:
+            make_topic(slug, name)
+        for n, entry in enumerate(json.loads(FIXTURE.read_text())):
+            paper = entry["paper"]
+            make_paper(
+                topics={TOPICS[n % 3][0]: 0.9, TOPICS[(n + 1) % 3][0]: 0.4} if n % 4 else {"vision": 0.8},
+                arxiv_id=paper["id"],
+                title=paper["title"],
+                abstract=paper["summary"],
+                authors=[a["name"] for a in paper["authors"]],
+                upvotes=paper.get("upvotes", 0) + n,
+                num_comments=entry.get("numComments", 0),
+                github_repo=paper.get("githubRepo") or "",
+                trending_date=datetime(2026, 6, 12).date(),
+            )
+        reader = make_subscriber(
+            "ada@example.com",
+            topics={"llm": 1.0, "efficiency": 0.8, "agents": 0.5},
+            follow_keywords=["mixture-of-experts"],
+            paper_count=8,
+            timezone="Europe/Berlin",
         )
-    reader = make_subscriber(
-        "ada@example.com",
-        topics={"llm": 1.0, "efficiency": 0.8, "agents": 0.5},
-        follow_keywords=["mixture-of-experts"],
-        paper_count=8,
-        timezone="Europe/Berlin",
-    )
-    delivery = make_delivery(reader, "2026-W25", scheduled_for=NOW)
-    (digest,) = compose_ids([delivery.id], NOW)
-    return Renderer().render(digest).html
+        delivery = make_delivery(reader, "2026-W25", scheduled_for=NOW)
+        (digest,) = compose_ids([delivery.id], NOW)
+        return Renderer().render(digest).html
 
 
 @pytest.mark.browser
@@ -73,7 +76,7 @@ def web_version_path(transactional_db) -> str:
     make_paper(topics={"llm": 0.9}, title="Sparse attention <b>everywhere</b>", upvotes=40)
     make_paper(topics={"vision": 0.9}, title="A vision paper outside the reader's topics", upvotes=90)
     reader = make_subscriber(topics=["llm"], paper_count=3)
-    delivery = make_delivery(reader, "2026-W48")
+    delivery = make_delivery(reader)
     compose_ids([delivery.id])
     Delivery.objects.filter(id=delivery.id).update(status=Delivery.Status.SENT, new_papers=2)
     return reverse("digest_web", args=[make_token("digest", delivery.id)])

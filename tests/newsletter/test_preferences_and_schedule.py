@@ -1,16 +1,17 @@
 """The preferences page and the digest schedule work together."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from newsletter.models import Delivery
 from newsletter.scheduling import schedule_unscheduled
 from subscribers.models import Subscriber
 from subscribers.tokens import make_token
-from tests.factories import make_subscriber
+from tests.factories import make_paper, make_subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,16 @@ def preferences_post(reader: Subscriber, **changes) -> dict:
     return data
 
 
+@time_machine.travel(datetime(2026, 11, 26, 10, tzinfo=UTC), tick=False)
 def test_the_preferences_page_offers_send_me_my_digest_now(client, django_capture_on_commit_callbacks):
+    make_paper(topics={"llm": 0.9})
     reader = make_subscriber()
     token = make_token("preferences", reader.id)
     page = client.get(reverse("preferences", args=[token]))
+    preview = reverse("digest_preview", args=[token])
+    assert f'src="{preview}"'.encode() in page.content
     send_now = reverse("send_digest_now", args=[token])
-    assert f'action="{send_now}"'.encode() in page.content
+    assert f'action="{send_now}"'.encode() in client.get(preview).content
     with django_capture_on_commit_callbacks() as queued:
         client.post(send_now)
     assert Delivery.objects.filter(subscriber=reader).count() == 1 and len(queued) == 1
@@ -71,6 +76,7 @@ def test_saving_without_a_schedule_change_keeps_the_next_digest(client):
 
 
 def test_resuming_gives_a_fresh_send_time_instead_of_a_stale_one():
-    reader = make_subscriber(status=Subscriber.Status.PAUSED, next_digest_at=datetime(2026, 1, 5, 8, tzinfo=UTC))
+    stale = timezone.now() - timedelta(days=60)
+    reader = make_subscriber(status=Subscriber.Status.PAUSED, next_digest_at=stale)
     assert reader.resume()
     assert reader.next_digest_at is None

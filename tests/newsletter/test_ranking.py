@@ -1,7 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 
 from newsletter import delivery, ranking
 from newsletter.compose import NOTHING_NEW, compose_ids
@@ -12,13 +11,7 @@ from tests.factories import make_delivery, make_paper, make_subscriber, make_top
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 TODAY = NOW.date()
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def picks(subscriber, period="2026-W49") -> list[DeliveryItem]:

@@ -85,6 +85,7 @@ def test_it_treats_an_unknown_timezone_as_utc():
 
 
 @pytest.mark.django_db
+@pytest.mark.frozen(utc(2026, 11, 26, 9))
 def test_it_recomputes_the_next_digest_after_a_timezone_change():
     subscriber = make_subscriber(frequency="weekly", weekday=0, hour=8, timezone="Europe/Berlin")
     now = utc(2026, 11, 26, 9)

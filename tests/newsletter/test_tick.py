@@ -13,6 +13,8 @@ from tests.newsletter.threads import run_together
 
 MONDAY_8 = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
+pytestmark = pytest.mark.frozen(MONDAY_8)
+
 
 def due_subscribers(count: int, at: datetime = MONDAY_8) -> list[Subscriber]:
     return [make_subscriber(weekday=0, hour=8, timezone="UTC", next_digest_at=at) for _ in range(count)]

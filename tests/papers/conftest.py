@@ -2,6 +2,7 @@
 
 import contextlib
 import importlib
+import time
 
 import pytest
 
@@ -75,14 +76,14 @@ class SourceServer:
                     self.send_header(name, value)
                 self.end_headers()
                 if reply.stall:
-                    server.release.wait(reply.stall)
+                    server.pause(reply.stall)
                 # The client may give up, as it should with a slow or oversized answer.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     pieces = [reply.body[i : i + 64] for i in range(0, len(reply.body), 64)] if reply.drip else []
                     for piece in pieces:
                         self.wfile.write(piece)
                         self.wfile.flush()
-                        if server.release.wait(reply.drip):
+                        if server.pause(reply.drip):
                             return
                     if not pieces:
                         self.wfile.write(reply.body)
@@ -94,6 +95,17 @@ class SourceServer:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def pause(self, seconds: float) -> bool:
+        """Wait `seconds`, or less when the test releases the server; True when released.
+
+        Short sleeps rather than `Event.wait(timeout)`: under libfaketime (the shifted-clock pass) a
+        timed wait on a shifted CLOCK_MONOTONIC never returns, while `time.sleep` is shifted correctly.
+        """
+        deadline = time.monotonic() + seconds
+        while not self.release.is_set() and time.monotonic() < deadline:
+            time.sleep(min(0.01, max(deadline - time.monotonic(), 0)))
+        return self.release.is_set()
 
     def start(self) -> "SourceServer":
         self.thread.start()

@@ -1,6 +1,7 @@
 """`manage.py ingest`: progress lines, the summary line last, a one-line reason and non-zero exit on bad input."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -73,7 +74,7 @@ def test_it_runs_as_a_subprocess_with_the_exit_code_and_last_line_promised(tmp_p
 
     from tests.conftest import ROOT, test_database_url
 
-    env = {"DATABASE_URL": test_database_url(), "PATH": "/usr/bin:/bin"}
+    env = {"DATABASE_URL": test_database_url(), "VAR_DIR": os.environ["VAR_DIR"], "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "manage.py", "ingest", "arxiv", "--file", str(tmp_path / "missing.xml")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

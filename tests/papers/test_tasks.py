@@ -1,7 +1,7 @@
-"""Tasks: a run queued from the admin is finished by a real worker; the schedule fetches yesterday and today."""
+"""Tasks: a run queued from the admin is finished by a real worker; the schedule catches up on the last 7 days."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -37,15 +37,34 @@ def test_a_task_for_a_run_that_is_gone_or_finished_does_nothing():
     assert IngestionRun.objects.count() == 1
 
 
+NOW = datetime(2025, 10, 1, 9, 0, tzinfo=UTC)
+
+
 @pytest.mark.django_db
-@time_machine.travel(datetime(2025, 10, 1, 9, 0, tzinfo=UTC), tick=False)
-def test_the_scheduled_task_fetches_yesterday_and_today(source_server):
+def test_the_scheduled_task_fetches_the_missing_days_of_the_week_then_yesterday_and_today(source_server):
     day = json.loads(real("hf_daily_papers_2025-10-01.indent2.json"))
     by_date = {"2025-10-01": day}
     source_server.routes["/api/daily_papers"] = lambda q: Reply(json.dumps(by_date.get(q["date"], [])).encode())
-    tasks.ingest_hf_recent()
+    with time_machine.travel(NOW, tick=False):
+        tasks.ingest_hf_recent()
+        tasks.ingest_hf_recent()
     runs = IngestionRun.objects.order_by("pk")
-    assert [(r.parameters["date"], r.trigger, r.created) for r in runs] == [
-        ("2025-09-30", "schedule", 0),
-        ("2025-10-01", "schedule", 37),
+    first_week = [(NOW - timedelta(days=n)).date().isoformat() for n in range(6, -1, -1)]
+    assert [(r.parameters["date"], r.trigger) for r in runs] == [
+        *[(d, "schedule") for d in first_week],
+        *[(d, "schedule") for d in first_week[-2:]],
     ]
+    assert [r.created for r in runs[:7]] == [0] * 6 + [37]
+
+
+@pytest.mark.django_db
+def test_an_installation_that_was_off_catches_up_on_the_days_it_missed(source_server):
+    source_server.routes["/api/daily_papers"] = lambda q: Reply(b"[]")
+    with time_machine.travel(NOW, tick=False):
+        tasks.ingest_hf_recent()
+    back = NOW + timedelta(days=3)
+    with time_machine.travel(back, tick=False):
+        tasks.ingest_hf_recent()
+    later = IngestionRun.objects.order_by("pk")[7:]
+    # Today of the first run was still filling in; the three days while it was off were never fetched.
+    assert [r.parameters["date"] for r in later] == [(NOW + timedelta(days=n)).date().isoformat() for n in range(4)]

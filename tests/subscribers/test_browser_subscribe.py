@@ -1,7 +1,5 @@
 """A reader's whole path in Chromium: subscribe, confirm from the real email, change preferences, unsubscribe."""
 
-from datetime import date
-
 import pytest
 from django.db import connections
 
@@ -33,7 +31,6 @@ PAPERS = [
 ]
 
 
-
 @pytest.fixture(scope="module")
 def site_mail(live_server, django_db_setup, django_db_blocker):
     """A worker that emails to a loopback SMTP server, with links to the live server."""
@@ -50,7 +47,7 @@ def site(transactional_db, settings, live_server, site_mail):
     for position, (slug, name) in enumerate(TOPICS):
         make_topic(slug, name, position=position)
     for title, upvotes, slugs in PAPERS:
-        make_paper(title=title, upvotes=upvotes, trending_date=date.today(), topics=dict.fromkeys(slugs, 0.8))
+        make_paper(title=title, upvotes=upvotes, topics=dict.fromkeys(slugs, 0.8))
     yield live_server
     # ORM calls made while Playwright's sync API is running leave a connection that pytest-django's teardown
     # does not see; close it so the test database can be dropped at the end of the session.

@@ -1,4 +1,4 @@
-"""Prepare an installation to run: migrate, demo data, an admin account. Safe to run again."""
+"""Prepare an installation to run: migrate, this week's papers (or the demo), an admin account. Safe to run again."""
 
 import os
 import secrets
@@ -9,29 +9,52 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from papers import http
+from papers.backfill import DAYS, answered, catch_up, has_live_papers
+from papers.demo import load_demo_papers
+from papers.models import IngestionRun
+from papers.representation import represent_papers
+
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo papers and make sure an admin account exists (idempotent)."
+    help = (
+        "Migrate, fetch the last 7 days of Hugging Face daily papers (the bundled demo papers when it does not "
+        "answer) and make sure an admin account exists (idempotent)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-demo", action="store_true", help="Skip loading the bundled demo papers")
+        parser.add_argument("--no-fetch", action="store_true", help="Do not ask Hugging Face for the last 7 days")
+        parser.add_argument("--no-demo", action="store_true", help="Never load the bundled demo papers")
 
-    def handle(self, *args, no_demo=False, **options):
+    def handle(self, *args, no_fetch=False, no_demo=False, **options):
         check_admin_password()  # before anything changes: a refused password leaves the installation as it was
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not no_demo:
+        live = False if no_fetch else self.fetch_recent()
+        if not live and not no_demo and not has_live_papers():
             self.load_demo()
+        self.represent()
         admin_line = self.ensure_admin()
         self.stdout.write(admin_line)
 
-    def load_demo(self) -> None:
-        from papers.demo import load_demo_papers
+    def fetch_recent(self) -> bool:
+        """The last days from Hugging Face, with short timeouts: someone is waiting for the site to start."""
+        self.stdout.write(f"Fetching the last {DAYS} days of Hugging Face daily papers...")
+        with http.impatient():
+            runs = catch_up(trigger=IngestionRun.Trigger.CLI, report=lambda line: self.stdout.write(f"  {line}"))
+        return answered(runs)
 
-        self.stdout.write("Loading the demo papers...")
+    def load_demo(self) -> None:
+        self.stdout.write("Loading the bundled demo papers (the site says it is showing demo data)...")
         for line in load_demo_papers():
             self.stdout.write(f"  {line}")
+
+    def represent(self) -> None:
+        # Rows ingested before vectors existed (or by another model) get theirs; a no-op on a fresh database.
+        count = represent_papers()
+        if count:
+            self.stdout.write(f"Computed the text vectors of {count} papers.")
 
     def ensure_admin(self) -> str:
         User = get_user_model()
