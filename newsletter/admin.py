@@ -22,7 +22,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     inlines = [DeliveryItemInline]
     actions = ["send_digest_now"]
 
-    @admin.action(description="Send these readers a digest now (test send)")
+    @admin.action(description="Send these readers a digest now (test send)", permissions=["change"])
     def send_digest_now(self, request, queryset):
         subscribers = {d.subscriber_id: d.subscriber for d in queryset.select_related("subscriber")}
         queued = sum(1 for subscriber in subscribers.values() if request_digest_now(subscriber))

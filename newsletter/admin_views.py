@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from newsletter import operations
+from newsletter.converters import row_id
 from newsletter.models import SendingSwitch
 from newsletter.tick import resume_sending
 from papers import tasks as paper_tasks
@@ -100,8 +101,8 @@ def _find_subscriber(request) -> Subscriber | None:
     """The subscriber named by ?email= (any case) or ?subscriber= (id); an error message when none matches."""
     email = request.GET.get("email", "").strip()
     pk = request.GET.get("subscriber", "").strip()
-    if pk.isdigit():
-        found = Subscriber.objects.filter(pk=int(pk)).first()
+    if row_id(pk) is not None:
+        found = Subscriber.objects.filter(pk=row_id(pk)).first()
     elif email:
         found = Subscriber.objects.by_email(email).first()
     else:
@@ -189,8 +190,8 @@ urlpatterns = [
     path("retry/", retry, name="dashboard_retry"),
     path("retag/", retag, name="dashboard_retag"),
     path("preview/", preview, name="dashboard_preview"),
-    path("preview/<int:pk>/html/", preview_html, name="dashboard_preview_html"),
-    path("preview/<int:pk>/test/", send_test, name="dashboard_send_test"),
+    path("preview/<id:pk>/html/", preview_html, name="dashboard_preview_html"),
+    path("preview/<id:pk>/test/", send_test, name="dashboard_send_test"),
     path("history/", find_history, name="dashboard_find_history"),
-    path("history/<int:pk>/", subscriber_history, name="dashboard_history"),
+    path("history/<id:pk>/", subscriber_history, name="dashboard_history"),
 ]

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from newsletter.converters import RowIdConverter
 
 
 class NewsletterConfig(AppConfig):
@@ -6,4 +9,6 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Digests"
 
     def ready(self):
+        # Before any URLconf is read: `<id:pk>` in newsletter's and the dashboard's URLs.
+        register_converter(RowIdConverter, "id")
         from newsletter import checks  # noqa: F401  registers the system checks (apps must be loaded first)

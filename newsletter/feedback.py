@@ -9,7 +9,7 @@ from django.db.models.functions import Greatest, Least
 from newsletter.models import Delivery, DeliveryItem, Feedback
 from papers.models import Paper, PaperTopic
 from subscribers.models import Subscriber, SubscriberTopic
-from subscribers.tokens import BadToken, make_token, read_token
+from subscribers.tokens import BadToken, make_token, read_link
 
 STEP = 1.25  # one "more" multiplies a topic's weight by this, one "less" divides by it
 MIN_WEIGHT = 0.25  # bounds, so a few clicks never take over (or wipe out) a digest
@@ -18,9 +18,10 @@ MAX_WEIGHT = 3.0
 LEVELS = {"less": 0.5, "normal": 1.0, "more": 2.0}
 
 
-def token_for(delivery_id: int) -> str:
-    """One signed token per delivery; the paper and the direction travel in the URL path beside it."""
-    return make_token("feedback", delivery_id)
+def token_for(delivery_id: int, version: int = 0) -> str:
+    """One signed token per delivery (for its reader's link `version`); the paper and the direction travel in
+    the URL path beside it."""
+    return make_token("feedback", delivery_id, version)
 
 
 @dataclass
@@ -54,17 +55,17 @@ def find_target(token: str, paper_id: int, direction: str) -> Target | None:
     if direction not in Feedback.Direction.values:
         return None
     try:
-        delivery_id = read_token("feedback", token)
+        link = read_link("feedback", token)
     except BadToken:
         return None
-    if not isinstance(delivery_id, int):
+    if not isinstance(link.payload, int):
         return None
     item = (
-        DeliveryItem.objects.filter(delivery_id=delivery_id, paper_id=paper_id)
+        DeliveryItem.objects.filter(delivery_id=link.payload, paper_id=paper_id)
         .select_related("delivery__subscriber", "paper")
         .first()
     )
-    if item is None:
+    if item is None or item.delivery.subscriber.link_version != link.version:
         return None
     target = Target(item.delivery, item.paper, direction)
     followed = dict(SubscriberTopic.objects.filter(subscriber=target.subscriber).values_list("topic_id", "weight"))

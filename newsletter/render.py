@@ -46,17 +46,31 @@ def absolute(path: str) -> str:
 
 
 def personal_links(digest: Digest) -> dict[str, str]:
-    """The signed links of one reader's digest (subscriber pages live at DESIGN.md's fixed paths)."""
+    """The signed links of one reader's digest (subscriber pages live at DESIGN.md's fixed paths).
+
+    A digest not being delivered (a preview or a test send: no delivery row) gets `preview_links()` instead."""
+    if not digest.delivery.id:
+        return preview_links()
     sub_id = digest.subscriber.id
+    version = digest.subscriber.link_version
     delivery_id = digest.delivery.id
-    web = absolute(reverse("digest_web", args=[make_token("digest", delivery_id)])) if delivery_id else absolute("/")
+    web = absolute(reverse("digest_web", args=[make_token("digest", delivery_id, version)]))
     return {
         "web_url": web,
         # Feedback links are this prefix + "<paper id>/more/" or "<paper id>/less/": one signature per digest.
-        "feedback_url": absolute(f"/feedback/{token_for(delivery_id) if delivery_id else 'preview'}/"),
-        "preferences_url": absolute(f"/preferences/{make_token('preferences', sub_id)}/"),
-        "unsubscribe_url": absolute(f"/unsubscribe/{make_token('unsubscribe', sub_id)}/"),
+        "feedback_url": absolute(f"/feedback/{token_for(delivery_id, version)}/"),
+        "preferences_url": absolute(f"/preferences/{make_token('preferences', sub_id, version)}/"),
+        "unsubscribe_url": absolute(f"/unsubscribe/{make_token('unsubscribe', sub_id, version)}/"),
     }
+
+
+def preview_links() -> dict[str, str]:
+    """Links that open nothing of the reader's: a preview or a test copy in a staff inbox must not be a key
+    to the reader's preferences, feedback or unsubscribe. Each says it comes from a preview."""
+    return {name: absolute(reverse("preview_link", args=[name.removesuffix("_url")])) for name in PERSONAL_LINKS}
+
+
+PERSONAL_LINKS = ("web_url", "feedback_url", "preferences_url", "unsubscribe_url")
 
 
 def shorten_authors(authors: list) -> str:
@@ -279,7 +293,8 @@ class Renderer:
                     "more": more,
                 },
             )
-            if len(html.encode()) <= MAX_HTML_BYTES or shown <= 1:
+            # Every line ends in CRLF on the wire, where the clipping limit is counted.
+            if len(html.encode()) + html.count("\n") <= MAX_HTML_BYTES or shown <= 1:
                 return html
             if full is None:
                 full = FULL_CARDS

@@ -1,6 +1,7 @@
 """Paperboy settings: one module, every value from the environment (see .env.example)."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,9 +49,14 @@ SECRET_KEY = _secret_key()
 _site_host = urlsplit(SITE_URL).hostname
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site_host, "localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Reverse proxies in front of gunicorn (Caddy in docker-compose.yml: 1). Only the X-Forwarded-For entries
+# they added are believed; with 0 the header is ignored, so a client cannot pick the IP it is counted as.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 (no proxy) or more")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsletter.admin_config.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +65,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "anymail",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "papers",
     "subscribers",
     "newsletter",
@@ -72,8 +81,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "subscribers.middleware.NoStoreForSignedLinks",
+    # Last, as django-axes asks: it answers a locked-out login with its own page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsletter.urls"
@@ -120,6 +133,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Staff login (the admin): django-axes counts failed logins by account and, separately, by client IP; past
+# LOGIN_FAILURE_LIMIT either is locked out for LOGIN_LOCKOUT_MINUTES (answered 429, logged as a warning,
+# listed under Axes in the admin; `manage.py axes_reset` lifts it at once).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "subscribers.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Log lines name the account and the IP (an operator must know whom to unlock); codes and passwords never.
+AXES_SENSITIVE_PARAMETERS = ["otp_token"]
+# A staff member with an authenticator app (TOTP, django-otp) set up must give its code at every login;
+# ADMIN_REQUIRE_2FA makes every staff member set one up before the admin opens (on by default in production).
+# Empty (as .env.example leaves it) means the default, so copying that file never turns it off.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA") if env_str("ADMIN_REQUIRE_2FA") else HTTPS
+OTP_TOTP_ISSUER = SITE_NAME
+# Sessions are the staff's (readers use signed links): a forgotten or stolen admin session ends within hours.
+SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_HOURS", 12) * 3600
+
+# Request bodies, capped while they are read (newsletter/uploads.py): files only in the admin, the whole body
+# at most UPLOAD_MAX_BYTES (an ingestion upload's 4 MB, or a CSV import, with room for the form around it);
+# other form fields at most Django's 2.5 MB.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "newsletter.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -160,6 +205,8 @@ POSTAL_ADDRESS = env_str("POSTAL_ADDRESS", "")
 # Bounce and complaint webhooks under /anymail/ (Postmark: /anymail/postmark/tracking/), behind HTTP basic
 # auth "user:password". Unset, a random secret nobody knows keeps the endpoint closed.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}"}
+# The one provider whose tracking webhook is mounted (anymail's name: postmark, mailgun, brevo, ...).
+ANYMAIL_WEBHOOK_PROVIDER = env_str("ANYMAIL_WEBHOOK_PROVIDER", "postmark").lower()
 
 # Celery: Redis when REDIS_URL is set, else a filesystem broker under var/.
 if REDIS_URL:
@@ -253,5 +300,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes says hello at every start; its lockout warnings (axes.handlers) still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }

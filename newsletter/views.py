@@ -9,13 +9,14 @@ from django.views.decorators.http import condition, require_GET, require_http_me
 
 from newsletter import archive, feedback, feeds, health
 from newsletter.compose import preview, web_version
+from newsletter.converters import row_id
 from newsletter.models import Delivery
 from newsletter.operations import render_preview
 from newsletter.render import paper_view, personal_links
 from newsletter.tick import request_digest_now
 from papers.models import Topic
 from subscribers.models import Subscriber
-from subscribers.tokens import BadToken, read_token
+from subscribers.tokens import BadToken, read_link
 
 
 @never_cache
@@ -31,12 +32,17 @@ def bad_link(request):
 
 
 def _record(purpose: str, token: str, queryset):
-    """The row a signed link points at, or None for a forged, foreign or stale link."""
+    """The row a signed link points at, or None for a forged, foreign, stale or revoked link.
+
+    `queryset` holds subscribers, or deliveries with their subscriber: either way the link must carry the
+    reader's current link version."""
     try:
-        pk = read_token(purpose, token)
+        link = read_link(purpose, token)
     except BadToken:
         return None
-    return queryset.filter(pk=pk).first() if isinstance(pk, int) else None
+    row = queryset.filter(pk=link.payload).first() if isinstance(link.payload, int) else None
+    reader = row.subscriber if isinstance(row, Delivery) else row
+    return row if reader is not None and reader.link_version == link.version else None
 
 
 @require_GET
@@ -53,6 +59,12 @@ def digest_web(request, token):
         "links": personal_links(digest),
     }
     return render(request, "newsletter/digest_web.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def preview_link(request, which: str, rest: str = ""):
+    """Where every link of a preview or test send leads: it says so and opens nothing of the reader's."""
+    return render(request, "newsletter/preview_link.html")
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,8 +139,9 @@ def set_topic_levels(request, token):
         return bad_link(request)
     levels = {}
     for name, value in request.POST.items():
-        if name.startswith("level-") and name[6:].isdigit():
-            levels[int(name[6:])] = value
+        topic_id = row_id(name[6:]) if name.startswith("level-") else None
+        if topic_id is not None:
+            levels[topic_id] = value
     feedback.set_levels(subscriber, levels)
     messages.success(request, "Your topic weights are saved.")
     return redirect(reverse("preferences", args=[token]) + "#personalisation")

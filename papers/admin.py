@@ -6,6 +6,7 @@ Titles and errors are scraped text: they only ever reach templates through autoe
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
@@ -84,7 +85,7 @@ class TopicAdmin(admin.ModelAdmin):
         if {"keywords", "arxiv_categories", "active"} & set(form.changed_data):
             self.message_user(request, "Keywords changed: use the action “Re-tag all papers” to apply them.")
 
-    @admin.action(description="Re-tag all papers with the current topics")
+    @admin.action(description="Re-tag all papers with the current topics", permissions=["change"])
     def retag_all(self, request, queryset):
         count = Paper.objects.count()
         transaction.on_commit(lambda: tasks.retag_papers.delay())
@@ -103,7 +104,7 @@ def flag_action(name: str, description: str, verb: str, **fields):
         model_admin.message_user(request, f"{verb} {papers(count)}.", messages.SUCCESS)
 
     action.__name__ = name
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(Paper)
@@ -191,7 +192,7 @@ class PaperAdmin(admin.ModelAdmin):
         pairs += [(label, url) for label, url in scraped if url.startswith(("https://", "http://"))]  # no javascript:
         return format_html_join(" · ", '<a href="{}" rel="noopener noreferrer">{}</a>', ((u, lbl) for lbl, u in pairs))
 
-    @admin.action(description="Re-tag selected papers")
+    @admin.action(description="Re-tag selected papers", permissions=["change"])
     def retag_selected(self, request, queryset):
         count = retag(queryset.values_list("pk", flat=True))
         self.message_user(request, f"Re-tagged {papers(count)} with the current topics.", messages.SUCCESS)
@@ -233,6 +234,11 @@ class IngestionRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def may_start_runs(self, request) -> bool:
+        """Runs and uploads create papers that reach digests: they need "add ingestion run", not just "view"."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+
     @admin.display(description="status", ordering="status")
     def status_badge(self, run):
         return format_html('<span class="run-status run-{}">{}</span>', run.status, run.get_status_display())
@@ -260,15 +266,19 @@ class IngestionRunAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "sources": IngestionRun.Source.choices}
+        extra_context = {
+            **(extra_context or {}),
+            "sources": IngestionRun.Source.choices,
+            "may_start_runs": self.may_start_runs(request),
+        }
         return super().changelist_view(request, extra_context)
 
     def run_now_view(self, request):
         return _run_now(self, request)
 
     def upload_view(self, request):
-        if not self.has_view_permission(request):
-            return redirect("admin:index")
+        if not self.may_start_runs(request):
+            raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             run = _ingest_upload(form.cleaned_data["source"], form.cleaned_data["file"])
@@ -284,7 +294,9 @@ class IngestionRunAdmin(admin.ModelAdmin):
 
 def _run_now(model_admin: IngestionRunAdmin, request):
     source = request.POST.get("source") if request.method == "POST" else None
-    if not model_admin.has_view_permission(request) or source not in IngestionRun.Source.values:
+    if not model_admin.may_start_runs(request):
+        raise PermissionDenied
+    if source not in IngestionRun.Source.values:
         model_admin.message_user(request, "Choose one of the sources to run.", messages.ERROR)
         return redirect("admin:papers_ingestionrun_changelist")
     run = start_run(source, {"requested_by": request.user.get_username()}, IngestionRun.Trigger.ADMIN)

@@ -220,7 +220,11 @@ def parse(source: str, content: bytes | str, listed_on: date | None = None) -> P
         raise SourceError(f"the response is {len(content) / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
     check_text(content)
     parser = PARSERS[source]
-    return parser(content) if source == IngestionRun.Source.ARXIV else parser(content, listed_on)
+    try:
+        return parser(content) if source == IngestionRun.Source.ARXIV else parser(content, listed_on)
+    except RecursionError:
+        # json and the HTML tree builder recurse once per nesting level: "[[[[…" from a hostile file.
+        raise SourceError("the response is nested too deeply to be a real one") from None
 
 
 def enrichment_candidates(limit: int = 200) -> list[str]:

@@ -53,3 +53,9 @@ def canonical_email(raw: str) -> str:
     if len(address) > MAX_TOTAL:
         raise _reject(f"That email address is too long (at most {MAX_TOTAL} characters).")
     return address
+
+
+def masked(address: str) -> str:
+    """The first character of the mailbox and the whole domain: enough to recognise, not to harvest."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}\u2022\u2022\u2022@{domain}"

@@ -6,6 +6,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from subscribers.models import Subscriber
+from subscribers.tokens import ACCOUNT_LINK_MINUTES
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -28,7 +29,7 @@ def send(name: str, subscriber: Subscriber, context: dict, connection=None) -> N
 
 
 def send_confirmation(subscriber: Subscriber, connection=None) -> None:
-    topics = list(subscriber.topics.order_by("position", "name"))
+    topics = subscriber.topics_to_confirm()
     send("confirm", subscriber, {"confirm_url": subscriber.absolute_url("confirm"), "topics": topics}, connection)
 
 
@@ -36,3 +37,16 @@ def send_already_subscribed(subscriber: Subscriber, connection=None) -> None:
     """Someone asked to subscribe an address that already is: tell its owner, with their links."""
     context = {"preferences_url": subscriber.preferences_url, "unsubscribe_url": subscriber.unsubscribe_url}
     send("already_subscribed", subscriber, context, connection)
+
+
+def send_account_link(subscriber: Subscriber, action: str, connection=None) -> None:
+    """The short-lived link that opens the data download ("export") or the deletion ("delete")."""
+    url = subscriber.absolute_url("export_data" if action == "export" else "delete", action)
+    context = {"action": action, "url": url, "minutes": ACCOUNT_LINK_MINUTES}
+    send("account_link", subscriber, context, connection)
+
+
+def send_new_links(subscriber: Subscriber, connection=None) -> None:
+    """After the reader revoked their links: the new ones, to the address itself."""
+    context = {"preferences_url": subscriber.preferences_url, "unsubscribe_url": subscriber.unsubscribe_url}
+    send("new_links", subscriber, context, connection)

@@ -99,6 +99,12 @@ class PreferencesForm(forms.Form):
         initial["topics"] = subscriber.topic_slugs
         return cls(data, initial=initial)
 
+    def chosen(self) -> dict:
+        """The valid choices as JSON, for an address that must confirm before they take effect."""
+        choices = {name: self.cleaned_data[name] for name in PREFERENCE_FIELDS}
+        choices["topics"] = sorted(topic.slug for topic in self.cleaned_data["topics"])
+        return choices
+
     def save_to(self, subscriber: Subscriber, fields: list[str] = PREFERENCE_FIELDS) -> None:
         schedule_changed = any(
             name in fields and getattr(subscriber, name) != self.cleaned_data[name] for name in SCHEDULE_FIELDS

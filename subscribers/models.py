@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papers.models import Topic
-from subscribers.tokens import make_token
+from subscribers.email_address import masked
+from subscribers.tokens import BadToken, make_token, read_link
 
 # A pending address gets at most one confirmation email per this interval, however often the form is sent.
 RESEND_INTERVAL = timedelta(minutes=5)
@@ -22,6 +23,15 @@ SOFT_BOUNCE_LIMIT = 3
 class SubscriberQuerySet(models.QuerySet):
     def by_email(self, address: str):
         return self.filter(email__iexact=address)
+
+    def from_link(self, purpose: str, token: str) -> "Subscriber":
+        """The subscriber a signed link names, or BadToken when it is forged, expired or revoked since."""
+        link = read_link(purpose, token)
+        payload = link.payload["id"] if purpose == "confirm" and isinstance(link.payload, dict) else link.payload
+        subscriber = self.filter(pk=payload).first() if isinstance(payload, int) else None
+        if subscriber is None or subscriber.link_version != link.version:
+            raise BadToken("invalid")
+        return subscriber
 
     def receiving(self):
         """Subscribers who get digests."""
@@ -117,6 +127,12 @@ class Subscriber(models.Model):
         max_length=32, blank=True, help_text="Ties confirmation links to the current opt-in; emptied once used"
     )
     unsubscribe_reason = models.CharField(max_length=20, choices=UnsubscribeReason.choices, blank=True)
+    link_version = models.PositiveIntegerField(
+        default=0, help_text="Goes up when the reader revokes their links: links made for an older one stop working"
+    )
+    pending_preferences = models.JSONField(
+        default=dict, blank=True, help_text="Choices sent for an unconfirmed address: applied when it confirms"
+    )
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -136,10 +152,10 @@ class Subscriber(models.Model):
     # Links. Tokens carry the id (and for confirmation the opt-in nonce), never the address.
 
     def confirm_token(self) -> str:
-        return make_token("confirm", {"id": self.pk, "n": self.confirm_nonce})
+        return make_token("confirm", {"id": self.pk, "n": self.confirm_nonce}, self.link_version)
 
     def token(self, purpose: str) -> str:
-        return make_token(purpose, self.pk)
+        return make_token(purpose, self.pk, self.link_version)
 
     def absolute_url(self, url_name: str, purpose: str | None = None) -> str:
         token = self.confirm_token() if url_name == "confirm" else self.token(purpose or url_name)
@@ -152,6 +168,16 @@ class Subscriber(models.Model):
     @property
     def unsubscribe_url(self) -> str:
         return self.absolute_url("unsubscribe")
+
+    @property
+    def masked_email(self) -> str:
+        """The address as a page may show it to whoever holds a link: "a•••@example.org"."""
+        return masked(self.email)
+
+    def revoke_links(self) -> None:
+        """Kill every link sent so far (they carry the old link version); links made from now on work."""
+        self._this().update(link_version=F("link_version") + 1, updated_at=timezone.now())
+        self.refresh_from_db()
 
     @property
     def schedule_display(self) -> str:
@@ -188,8 +214,33 @@ class Subscriber(models.Model):
                 )
             )
             if activated:
+                self.apply_pending_preferences()
                 consent.record(self)
         return activated
+
+    def propose(self, choices: dict) -> None:
+        """Keep choices sent for this address (topics as slugs) until its owner confirms them."""
+        self.pending_preferences = choices
+        self._this().update(pending_preferences=choices, updated_at=timezone.now())
+
+    def topics_to_confirm(self) -> list[Topic]:
+        """The topics confirming would subscribe to: the proposed ones, if any were sent since."""
+        slugs = self.pending_preferences.get("topics")
+        topics = self.topics.all() if slugs is None else Topic.objects.filter(slug__in=slugs, active=True)
+        return list(topics.order_by("position", "name"))
+
+    def apply_pending_preferences(self) -> None:
+        """The owner confirmed: the choices kept aside become theirs."""
+        choices = dict(self.pending_preferences)
+        if not choices:
+            return
+        topics = self.topics_to_confirm()
+        for name, value in choices.items():
+            if name != "topics":
+                setattr(self, name, value)
+        self.pending_preferences = {}
+        self.save(update_fields=[*(name for name in choices if name != "topics"), "pending_preferences", "updated_at"])
+        self.set_topics(topics)
 
     def start_opt_in(self) -> None:
         """Give a new confirmation round its own nonce, so links from an earlier round never re-activate."""
@@ -217,10 +268,6 @@ class Subscriber(models.Model):
     def confirm_imported(self, consent: "ConsentEvidence") -> bool:
         """Activate a pending subscriber whose opt-in an operator vouches for (a CSV import with --confirmed)."""
         return self._opt_in(self._this(), [self.Status.PENDING], consent)
-
-    def resubscribe(self, consent: "ConsentEvidence") -> bool:
-        """Someone holding a valid link from their own inbox asks to receive digests again."""
-        return self._opt_in(self._this(), [self.Status.UNSUBSCRIBED], consent)
 
     def unsubscribe(self) -> bool:
         return self._changed(self._this().unsubscribe())

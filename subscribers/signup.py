@@ -15,13 +15,18 @@ Status = Subscriber.Status
 
 
 def request_subscription(form: SubscribeForm) -> None:
-    """Record a sign-up from a valid form; only an address still waiting for its opt-in takes the new preferences."""
+    """Record a sign-up from a valid form. A new address takes its preferences; one waiting for its opt-in (or
+    unsubscribed) keeps them aside until it confirms; a subscribed one keeps its own."""
     address = form.cleaned_data["email"]
     # One transaction: one commit (one WAL flush) per sign-up instead of one per statement.
     with transaction.atomic():
-        subscriber, _ = Subscriber.objects.get_or_create(email__iexact=address, defaults={"email": address})
-        if subscriber.status in (Status.PENDING, Status.UNSUBSCRIBED):
+        subscriber, created = Subscriber.objects.get_or_create(email__iexact=address, defaults={"email": address})
+        if created:
             form.save_to(subscriber)
+            subscriber.start_opt_in()
+        elif subscriber.status in (Status.PENDING, Status.UNSUBSCRIBED):
+            # Anyone can type an address: what they chose waits until the address's owner confirms it.
+            subscriber.propose(form.chosen())
             subscriber.start_opt_in()
         email_later(subscriber)
 
@@ -56,4 +61,20 @@ def notify(subscriber: Subscriber) -> bool:
     except OSError:  # smtplib's errors are OSErrors too
         subscriber.release_confirmation_email()
         raise
+    return True
+
+
+def email_account_link_later(subscriber: Subscriber, kind: str) -> None:
+    from subscribers.tasks import send_account_email  # the task module imports this one
+
+    transaction.on_commit(partial(send_account_email.delay, subscriber.pk, kind))
+
+
+def request_resubscription(subscriber: Subscriber) -> bool:
+    """Someone holding an old unsubscribe link asks for digests again: a new opt-in, confirmed by email."""
+    if subscriber.status != Status.UNSUBSCRIBED:
+        return False
+    with transaction.atomic():
+        subscriber.start_opt_in()
+        email_later(subscriber)
     return True

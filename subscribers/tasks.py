@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from subscribers import signup
+from subscribers import emails, signup
 from subscribers.models import Subscriber
 
 
@@ -17,3 +17,23 @@ def send_signup_email(subscriber_id: int) -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None:
         signup.notify(subscriber)
+
+
+ACCOUNT_EMAILS = {
+    "export": lambda subscriber: emails.send_account_link(subscriber, "export"),
+    "delete": lambda subscriber: emails.send_account_link(subscriber, "delete"),
+    "new_links": emails.send_new_links,
+}
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    dont_autoretry_for=(smtplib.SMTPRecipientsRefused,),
+    retry_backoff=60,
+    max_retries=4,
+)
+def send_account_email(subscriber_id: int, kind: str) -> None:
+    """Email a reader a link only their inbox should hold: a data download, a deletion, their new links."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is not None and kind in ACCOUNT_EMAILS:
+        ACCOUNT_EMAILS[kind](subscriber)

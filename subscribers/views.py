@@ -1,4 +1,3 @@
-import ipaddress
 import json
 from functools import wraps
 
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from papers.demo import demo_span
 from subscribers import ratelimit, signup
+from subscribers.client_ip import client_ip
 from subscribers.forms import PreferencesForm, ResendForm, SubscribeForm
 from subscribers.models import ConsentEvidence, Subscriber
 from subscribers.showcase import trending_week
@@ -27,21 +27,8 @@ def home(request, form=None, status=200):
     return render(request, "subscribers/home.html", context, status=status)
 
 
-def _client_ip(request) -> str:
-    """The reader's IP address, or "" if unknown."""
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        # Behind the https proxy REMOTE_ADDR is the proxy; the last hop is the one it added (clients can't forge it).
-        address = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return ""
-
-
 def _ip_allowed(request, scope: str) -> bool:
-    return ratelimit.allow(f"{scope}-ip", _client_ip(request), *IP_LIMIT)
+    return ratelimit.allow(f"{scope}-ip", client_ip(request), *IP_LIMIT)
 
 
 def _address_allowed(scope: str, address: str) -> bool:
@@ -87,12 +74,13 @@ def bad_link(request, expired: bool = False):
 def consent_evidence(request, subscriber: Subscriber) -> ConsentEvidence:
     """The consent text as the confirm page shows it, with where it was agreed to."""
     text = consent_text(subscriber)
-    return ConsentEvidence(text, _client_ip(request) or None, request.META.get("HTTP_USER_AGENT", ""))
+    return ConsentEvidence(text, client_ip(request) or None, request.META.get("HTTP_USER_AGENT", ""))
 
 
 def consent_text(subscriber: Subscriber) -> str:
-    topics = list(subscriber.topics.order_by("position", "name"))
-    context = {"subscriber": subscriber, "topics": topics, "site_name": settings.SITE_NAME}
+    frequency = subscriber.pending_preferences.get("frequency", subscriber.frequency)
+    context = {"subscriber": subscriber, "topics": subscriber.topics_to_confirm(), "frequency": frequency}
+    context["site_name"] = settings.SITE_NAME
     return " ".join(render_to_string("subscribers/consent.txt", context).split())
 
 
@@ -100,11 +88,9 @@ def consent_text(subscriber: Subscriber) -> str:
 def confirm(request, token):
     try:
         payload = read_token("confirm", token)
-        subscriber = Subscriber.objects.get(pk=payload["id"])
+        subscriber = Subscriber.objects.from_link("confirm", token)
     except BadToken as exc:
         return bad_link(request, expired=exc.expired)
-    except (Subscriber.DoesNotExist, TypeError, KeyError):
-        return bad_link(request)
     nonce = payload.get("n", "")
     if not nonce or subscriber.confirm_nonce != nonce:
         return render(request, "subscribers/already_confirmed.html")
@@ -124,11 +110,9 @@ def with_subscriber(purpose: str):
         @wraps(view)
         def wrapper(request, token, *args, **kwargs):
             try:
-                subscriber = Subscriber.objects.get(pk=read_token(purpose, token))
+                subscriber = Subscriber.objects.from_link(purpose, token)
             except BadToken as exc:
                 return bad_link(request, expired=exc.expired)
-            except (Subscriber.DoesNotExist, TypeError, ValueError):
-                return bad_link(request)
             return view(request, subscriber, token, *args, **kwargs)
 
         return wrapper
@@ -165,7 +149,7 @@ def pause_or_resume(request, subscriber, token, pause: bool):
 
 
 @require_GET
-@with_subscriber("preferences")
+@with_subscriber("export")
 def export_data(request, subscriber, token):
     response = HttpResponse(
         json.dumps(subscriber.personal_data(), indent=2, ensure_ascii=False), content_type="application/json"
@@ -176,13 +160,13 @@ def export_data(request, subscriber, token):
 
 
 @require_http_methods(["GET", "POST"])
-@with_subscriber("preferences")
+@with_subscriber("delete")
 def delete(request, subscriber, token):
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         subscriber.delete()
         return render(request, "subscribers/deleted.html")
     error = "Tick the box to confirm that everything should be deleted." if request.method == "POST" else ""
-    context = {"subscriber": subscriber, "token": token, "error": error}
+    context = {"subscriber": subscriber, "token": subscriber.token("preferences"), "error": error}
     return render(request, "subscribers/delete.html", context, status=400 if error else 200)
 
 
@@ -214,6 +198,33 @@ def unsubscribe_reason(request, subscriber, token):
 @require_POST
 @with_subscriber("unsubscribe")
 def resubscribe(request, subscriber, token):
-    if subscriber.resubscribe(consent_evidence(request, subscriber)):
-        messages.success(request, "Welcome back! Your digest is on again.")
+    """Subscribing again is a new opt-in: an old link may be in anyone's hands, the inbox is the owner's."""
+    if signup.request_resubscription(subscriber):
+        return render(request, "subscribers/link_sent.html", {"subscriber": subscriber, "what": "resubscribe"})
     return redirect("preferences", token=subscriber.token("preferences"))
+
+
+# The reader's account: what a forwarded email must not give away. Each of these asks the inbox first.
+
+ACCOUNT_LINK_LIMIT = (3, 3600)  # emails per reader and action per hour
+
+
+@require_http_methods(["GET", "POST"])
+@with_subscriber("preferences")
+def ask_for_account_link(request, subscriber, token, action: str):
+    """GET explains, POST emails a fresh link that opens the data download or the deletion."""
+    context = {"subscriber": subscriber, "token": token, "what": action}
+    if request.method == "GET":
+        return render(request, "subscribers/account_link.html", context)
+    if ratelimit.allow(f"account-{action}", str(subscriber.pk), *ACCOUNT_LINK_LIMIT):
+        signup.email_account_link_later(subscriber, action)
+    return render(request, "subscribers/link_sent.html", context)
+
+
+@require_POST
+@with_subscriber("preferences")
+def revoke_links(request, subscriber, token):
+    """Kill every link sent so far (this page's too) and email the new ones to the address itself."""
+    subscriber.revoke_links()
+    signup.email_account_link_later(subscriber, "new_links")
+    return render(request, "subscribers/link_sent.html", {"subscriber": subscriber, "what": "new_links"})

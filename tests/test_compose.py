@@ -15,7 +15,7 @@ def load_compose() -> dict:
 
 def test_it_defines_the_production_services_with_health_checks():
     services = load_compose()["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "mailpit"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "beat", "mailpit", "caddy"} <= set(services)
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert "postgres-data" in load_compose()["volumes"]
@@ -43,3 +43,23 @@ def test_app_services_get_postgres_redis_and_smtp_from_the_environment():
         assert "mailpit:1025" in env["EMAIL_URL"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "requirements.txt" in dockerfile and "collectstatic" in dockerfile
+
+
+def test_only_the_reverse_proxy_is_published_to_the_world():
+    services = load_compose()["services"]
+    assert services["caddy"]["image"].startswith("caddy:")
+    assert {"80:80", "443:443"} <= set(services["caddy"]["ports"])
+    assert "ports" not in services["web"], "gunicorn must be reached only through caddy"
+    for name, service in services.items():
+        if name != "caddy":
+            assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
+
+
+def test_the_proxy_forwards_to_web_and_web_trusts_exactly_that_one_proxy():
+    services = load_compose()["services"]
+    mount = next(v for v in services["caddy"]["volumes"] if v.endswith(":/etc/caddy/Caddyfile:ro"))
+    caddyfile = (ROOT / mount.split(":")[0].removeprefix("./")).read_text()
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "{$SITE_HOST}" in caddyfile and "SITE_HOST" in services["caddy"]["environment"]
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert "8000" in [str(port) for port in services["web"]["expose"]]

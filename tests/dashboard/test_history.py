@@ -67,8 +67,8 @@ def test_it_reads_the_history_in_a_bounded_number_of_queries(admin_client, djang
         delivery = make_delivery(reader, f"2025-W{n + 10}", status="sent")
         DeliveryItem.objects.create(delivery=delivery, paper=make_paper(), position=1, reason="r")
     with django_assert_max_num_queries(
-        10
-    ):  # session, user, subscriber, consents, topics, deliveries, items, counts, feedback
+        11
+    ):  # session, user, their authenticator, subscriber, consents, topics, deliveries, items, counts, feedback
         assert admin_client.get(f"/admin/dashboard/history/{reader.pk}/").status_code == 200
 
 

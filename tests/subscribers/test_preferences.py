@@ -93,7 +93,7 @@ def test_it_needs_a_post_with_csrf_to_pause(reader):
 
 def test_it_downloads_everything_stored_about_the_reader_as_json(client, reader):
     Consent.objects.create(subscriber=reader, text_sha256="f" * 64, topics=["llm"], ip_address="192.0.2.1")
-    response = client.get(url(reader, "my-data.json"))
+    response = client.get(f"/my-data/{reader.token('export')}.json")
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == 'attachment; filename="my-paperboy-data.json"'
     data = json.loads(response.content)
@@ -109,7 +109,7 @@ def test_the_download_holds_every_digest_with_its_papers_and_the_feedback_given(
     DeliveryItem.objects.create(delivery=sent, paper=paper, position=1, reason="Matches your topic: Language models")
     Feedback.objects.create(delivery=sent, paper=paper, direction=Feedback.Direction.MORE, topics=["Language models"])
 
-    data = json.loads(client.get(url(reader, "my-data.json")).content)
+    data = json.loads(client.get(f"/my-data/{reader.token('export')}.json").content)
 
     (digest,) = data["digests"]
     assert (digest["period"], digest["status"]) == (sent.period, "sent")
@@ -121,12 +121,12 @@ def test_the_download_holds_every_digest_with_its_papers_and_the_feedback_given(
 def test_it_deletes_the_reader_completely_only_after_confirmation(client, reader):
     Consent.objects.create(subscriber=reader, text_sha256="f" * 64)
     topics = Topic.objects.count()
-    page = client.get(url(reader, "delete/")).content.decode()
+    page = client.get(f"/delete/{reader.token('delete')}/").content.decode()
     assert 'name="confirm" value="yes"' in page
-    unticked = client.post(url(reader, "delete/"))
+    unticked = client.post(f"/delete/{reader.token('delete')}/")
     assert unticked.status_code == 400 and Subscriber.objects.exists()
 
-    response = client.post(url(reader, "delete/"), {"confirm": "yes"})
+    response = client.post(f"/delete/{reader.token('delete')}/", {"confirm": "yes"})
     assert "Your data is deleted" in response.content.decode()
     assert not Subscriber.objects.exists() and not Consent.objects.exists() and not SubscriberTopic.objects.exists()
     assert Topic.objects.count() == topics  # the topics stay for everyone else

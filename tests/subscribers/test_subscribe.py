@@ -163,7 +163,7 @@ def test_it_stores_an_international_domain_in_ascii(client, topics):
 
 
 def test_behind_the_https_proxy_it_limits_by_the_address_the_proxy_saw(client, topics, settings):
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXY_COUNT = 1
 
     def from_client(n: int, ip: str):
         data = form_data(email=f"reader{n}@example.com")

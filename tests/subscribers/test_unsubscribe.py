@@ -3,7 +3,7 @@ from django.test import Client
 from django.test.client import encode_multipart
 
 from subscribers.models import Consent, Subscriber
-from subscribers.tokens import make_token, read_token
+from subscribers.tokens import make_token
 from tests.factories import make_subscriber
 
 pytestmark = pytest.mark.django_db
@@ -92,15 +92,14 @@ def test_it_ignores_an_unknown_reason(client, reader):
     assert Subscriber.objects.get().unsubscribe_reason == ""
 
 
-def test_resubscribing_reactivates_and_records_consent(client, reader):
+def test_resubscribing_asks_the_inbox_to_confirm_before_anything_is_sent(client, reader):
     client.post(url(reader))
-    client.post(f"{url(reader)}reason/", {"reason": "too_many"})
     response = client.post(f"{url(reader)}resubscribe/", HTTP_USER_AGENT="Safari")
-    assert response.status_code == 302
-    assert read_token("preferences", response["Location"].removeprefix("/preferences/").strip("/")) == reader.pk
+    assert response.status_code == 200
+    assert "We sent a confirmation link to a•••@example.com" in response.content.decode()
     subscriber = Subscriber.objects.get()
-    assert (subscriber.status, subscriber.unsubscribed_at, subscriber.unsubscribe_reason) == ("active", None, "")
-    assert Consent.objects.get().user_agent == "Safari"
+    assert subscriber.status == "unsubscribed" and subscriber.confirm_nonce
+    assert not Consent.objects.exists()
 
 
 def test_resubscribing_an_active_reader_changes_nothing(client, reader):

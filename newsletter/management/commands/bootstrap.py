@@ -5,8 +5,10 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from newsletter import local
 from papers import http
@@ -27,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Never load the bundled demo papers")
 
     def handle(self, *args, no_fetch=False, no_demo=False, **options):
+        check_admin_password()  # before anything changes: a refused password leaves the installation as it was
         for made in local.prepare(settings.VAR_DIR, filesystem_broker=not settings.REDIS_URL):
             self.stdout.write(f"Made {made}")
         self.stdout.write("Migrating the database...")
@@ -70,3 +73,15 @@ class Command(BaseCommand):
         if generated:
             return f"Admin account created: {username} / {password}  (shown once; set ADMIN_PASSWORD to choose it)"
         return f"Admin account created: {username} (password from ADMIN_PASSWORD)"
+
+
+def check_admin_password() -> None:
+    """Refuse an ADMIN_PASSWORD that the password validators refuse, with their own words, in one line."""
+    password = os.environ.get("ADMIN_PASSWORD", "")
+    if not password:
+        return  # a generated one is long and random
+    email = os.environ.get("ADMIN_EMAIL", "").strip() or "admin@localhost"
+    try:
+        validate_password(password, get_user_model()(username=email, email=email))
+    except ValidationError as exc:
+        raise CommandError(f"ADMIN_PASSWORD is refused: {' '.join(exc.messages)}") from None
