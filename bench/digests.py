@@ -197,8 +197,9 @@ def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path
     from django.utils import timezone
 
     from newsletter.celery import app
+    from newsletter.claims import claim_and_sweep
     from newsletter.models import Delivery
-    from newsletter.tick import tick
+    from newsletter.tasks import enqueue_batches
 
     reset(timezone.now())
     app.control.purge()
@@ -208,7 +209,7 @@ def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path
         before_sent = sink_count(sink_folder)
         machine = Machine(worker, sink.pid)
         start = time.perf_counter()
-        claimed, _ = tick()
+        claimed, _ = claim_and_sweep(on_commit=enqueue_batches)
         unfinished = [Delivery.Status.CLAIMED, Delivery.Status.QUEUED, Delivery.Status.SENDING, Delivery.Status.RETRY]
         next_sample = 0.0
         while Delivery.objects.filter(status__in=unfinished).exists():
@@ -269,15 +270,15 @@ def profile_pass(subscribers: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from newsletter.delivery import send_batch
-    from newsletter.tick import batches, tick
+    from newsletter.claims import batches, claim_and_sweep
+    from newsletter.delivery import send_deliveries
 
     reset(timezone.now())
-    claimed, _ = tick(on_commit=None)
+    claimed, _ = claim_and_sweep(on_commit=None)
     # As in a worker well into a run: the pool loaded and ranked, the cards rendered, before profiling.
     warm, chosen = claimed[:WARM_UP], claimed[WARM_UP : WARM_UP + PROFILED]
     for batch in batches(warm):
-        send_batch(batch)
+        send_deliveries(batch)
     queries: list[int] = []
 
     def count(execute, sql, params, many, context):
@@ -289,7 +290,7 @@ def profile_pass(subscribers: int) -> dict:
         for batch in batches(chosen):
             queries.append(0)
             profiler.enable()
-            send_batch(batch)
+            send_deliveries(batch)
             profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from newsletter.claims import request_digest_now, resume_sending
 from newsletter.models import Delivery, DeliveryItem, Feedback, SendingSwitch
-from newsletter.tick import request_digest_now, resume_sending
+from newsletter.tasks import enqueue_batches
 
 
 class DeliveryItemInline(admin.TabularInline):
@@ -25,7 +26,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Send these readers a digest now (test send)", permissions=["change"])
     def send_digest_now(self, request, queryset):
         subscribers = {d.subscriber_id: d.subscriber for d in queryset.select_related("subscriber")}
-        queued = sum(1 for subscriber in subscribers.values() if request_digest_now(subscriber))
+        queued = 0
+        for subscriber in subscribers.values():
+            queued += request_digest_now(subscriber, on_commit=enqueue_batches) is not None
         self.message_user(request, f"Queued {queued} digest(s); readers already served this hour were left alone.")
 
 
@@ -43,7 +46,7 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not obj.paused:
-            queued = resume_sending(f"resumed by {request.user.get_username()}")
+            queued = resume_sending(f"resumed by {request.user.get_username()}", on_commit=enqueue_batches)
             self.message_user(request, f"Sending resumed: {len(queued)} held-back digest(s) queued.")
 
     def has_delete_permission(self, request, obj=None):

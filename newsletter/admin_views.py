@@ -18,9 +18,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from newsletter import operations
+from newsletter.claims import resume_sending
 from newsletter.converters import row_id
 from newsletter.models import SendingSwitch
-from newsletter.tick import resume_sending
+from newsletter.tasks import enqueue_batches
 from papers import tasks as paper_tasks
 from papers.models import Paper
 from subscribers.models import Subscriber
@@ -60,7 +61,7 @@ def sending(request):
         SendingSwitch.set(True, reason or f"paused by {request.user.get_username()}")
         messages.success(request, "Sending paused: the tick claims no digest and workers send none until you resume.")
     else:
-        queued = resume_sending(f"resumed by {request.user.get_username()}")
+        queued = resume_sending(f"resumed by {request.user.get_username()}", on_commit=enqueue_batches)
         messages.success(
             request,
             f"Sending resumed: {len(queued)} held-back digest(s) queued; readers who came due meanwhile get one "
@@ -77,7 +78,7 @@ def retry(request):
     if not period:
         messages.error(request, "Choose a period whose failed digests to retry.")
         return redirect("dashboard")
-    result = operations.retry_failed(period)
+    result = operations.retry_failed(period, on_commit=enqueue_batches)
     if not result.queued and not result.left:
         messages.warning(request, f"No failed digest in {period}: nothing to retry.")
     else:

@@ -284,7 +284,7 @@ def send_one(digest: Digest, renderer: Renderer, connection, now: datetime, resu
     return True
 
 
-def send_batch(delivery_ids: list[int], now: datetime | None = None) -> BatchResult:
+def send_deliveries(delivery_ids: list[int], now: datetime | None = None) -> BatchResult:
     """Compose, render and send the given deliveries; finished, taken or vanished ones are left alone.
 
     It stops after half the task's soft time limit and returns the rest as `leftover_ids`.

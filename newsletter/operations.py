@@ -11,7 +11,6 @@ from newsletter.compose import Digest, preview
 from newsletter.delivery import build_message, site_domain
 from newsletter.models import Delivery, DeliveryItem, Feedback
 from newsletter.render import Rendered, Renderer, personal_links
-from newsletter.tick import enqueue
 from subscribers.models import Subscriber
 
 # A test copy goes to the operator, not the reader: a one-click unsubscribe in their mail client must not
@@ -25,7 +24,7 @@ class Retried:
     left: int  # failed deliveries of readers no longer active: not sent again
 
 
-def retry_failed(period: str, on_commit=enqueue) -> Retried:
+def retry_failed(period: str, *, on_commit) -> Retried:
     """Queue the failed deliveries of `period` again, through the same batch task as the tick.
 
     Their recorded papers are sent again (compose keeps a delivery's items); attempts restart from zero.

@@ -8,12 +8,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
 from newsletter import archive, feedback, feeds, health
+from newsletter.claims import request_digest_now
 from newsletter.compose import preview, web_version
 from newsletter.converters import row_id
 from newsletter.models import Delivery
 from newsletter.operations import render_preview
 from newsletter.render import paper_view, personal_links
-from newsletter.tick import request_digest_now
+from newsletter.tasks import enqueue_batches
 from papers.models import Topic
 from subscribers.models import Subscriber
 from subscribers.tokens import BadToken, read_link
@@ -78,7 +79,7 @@ def send_digest_now(request, token):
     elif request.method == "GET":
         state = "ask"
     else:
-        state = "queued" if request_digest_now(subscriber) else "already"
+        state = "queued" if request_digest_now(subscriber, on_commit=enqueue_batches) else "already"
     context = {"subscriber": subscriber, "state": state, "token": token}
     return render(request, "newsletter/send_now.html", context)
 

@@ -50,3 +50,24 @@ def send_new_links(subscriber: Subscriber, connection=None) -> None:
     """After the reader revoked their links: the new ones, to the address itself."""
     context = {"preferences_url": subscriber.preferences_url, "unsubscribe_url": subscriber.unsubscribe_url}
     send("new_links", subscriber, context, connection)
+
+
+def notify(subscriber: Subscriber) -> bool:
+    """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago.
+
+    False when there was nothing to send; an SMTP error is raised after freeing the slot for the next attempt."""
+    awaiting_opt_in = subscriber.status == Subscriber.Status.PENDING or (
+        subscriber.status == Subscriber.Status.UNSUBSCRIBED and subscriber.confirm_nonce
+    )
+    subscribed = subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
+    if not (awaiting_opt_in or subscribed) or not subscriber.claim_confirmation_email():
+        return False
+    try:
+        if awaiting_opt_in:
+            send_confirmation(subscriber)
+        else:
+            send_already_subscribed(subscriber)
+    except OSError:  # smtplib's errors are OSErrors too
+        subscriber.release_confirmation_email()
+        raise
+    return True

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db import transaction
 
-from subscribers import signup
+from subscribers import emails
 from subscribers.forms import EmailField, PreferencesForm
 from subscribers.models import ConsentEvidence, Subscriber
 
@@ -104,7 +104,7 @@ def send_confirmations(report: ImportReport) -> int:
     sent = 0
     for subscriber in report.to_confirm:
         try:
-            sent += signup.notify(subscriber)
+            sent += emails.notify(subscriber)
         except OSError:
             log.exception("could not send the confirmation email to imported subscriber %s", subscriber.pk)
     return sent

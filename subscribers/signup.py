@@ -7,9 +7,9 @@ from functools import partial
 
 from django.db import transaction
 
-from subscribers import emails
 from subscribers.forms import SubscribeForm
 from subscribers.models import Subscriber
+from subscribers.tasks import send_account_email, send_signup_email
 
 Status = Subscriber.Status
 
@@ -38,35 +38,10 @@ def request_new_link(address: str) -> None:
 
 
 def email_later(subscriber: Subscriber) -> None:
-    from subscribers.tasks import send_signup_email  # the task module imports this one
-
     transaction.on_commit(partial(send_signup_email.delay, subscriber.pk))
 
 
-def notify(subscriber: Subscriber) -> bool:
-    """Email a confirmation link, or the links of an existing subscription, unless one went out minutes ago.
-
-    False when there was nothing to send; an SMTP error is raised after freeing the slot for the next attempt."""
-    awaiting_opt_in = subscriber.status == Status.PENDING or (
-        subscriber.status == Status.UNSUBSCRIBED and subscriber.confirm_nonce
-    )
-    subscribed = subscriber.status in (Status.ACTIVE, Status.PAUSED)
-    if not (awaiting_opt_in or subscribed) or not subscriber.claim_confirmation_email():
-        return False
-    try:
-        if awaiting_opt_in:
-            emails.send_confirmation(subscriber)
-        else:
-            emails.send_already_subscribed(subscriber)
-    except OSError:  # smtplib's errors are OSErrors too
-        subscriber.release_confirmation_email()
-        raise
-    return True
-
-
 def email_account_link_later(subscriber: Subscriber, kind: str) -> None:
-    from subscribers.tasks import send_account_email  # the task module imports this one
-
     transaction.on_commit(partial(send_account_email.delay, subscriber.pk, kind))
 
 

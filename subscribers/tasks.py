@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from subscribers import emails, signup
+from subscribers import emails
 from subscribers.models import Subscriber
 
 
@@ -16,7 +16,7 @@ def send_signup_email(subscriber_id: int) -> None:
     """Send the email a sign-up or new-link request calls for; retried while the SMTP server is unreachable."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None:
-        signup.notify(subscriber)
+        emails.notify(subscriber)
 
 
 ACCOUNT_EMAILS = {

@@ -37,7 +37,7 @@ def hostile_paper():
 def test_a_hostile_paper_is_escaped_in_the_email_and_cannot_inject_headers(smtp_server, hostile_paper):
     readers = [make_subscriber(topics=["llm"]) for _ in range(3)]
     ids = [make_delivery(r).id for r in readers]
-    assert delivery.send_batch(ids).counts["sent"] == 3  # the whole batch goes out
+    assert delivery.send_deliveries(ids).counts["sent"] == 3  # the whole batch goes out
     for received in smtp_server.messages:
         message = received.message
         assert received.rcpt_tos and "victim@example.com" not in received.rcpt_tos
@@ -51,7 +51,7 @@ def test_a_hostile_paper_is_escaped_in_the_email_and_cannot_inject_headers(smtp_
 def test_a_hostile_paper_is_escaped_in_the_web_version_the_home_page_and_the_admin(client, admin_client, hostile_paper):
     reader = make_subscriber(topics=["llm"])
     d = make_delivery(reader)
-    delivery.send_batch([d.id])
+    delivery.send_deliveries([d.id])
     pages = {
         "web version": client.get(reverse("digest_web", args=[make_token("digest", d.id)])),
         "home": client.get("/"),

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
+from newsletter.claims import claim_and_sweep
 from newsletter.models import Delivery, DeliveryItem, SendingSwitch
-from newsletter.tick import tick
 from papers.models import IngestionRun, PaperTopic
 from tests.conftest import WorkerProcess, purge_broker, wait_for
 from tests.dashboard.conftest import figure, messages_shown, open_dashboard
@@ -36,14 +36,14 @@ def test_it_pauses_sending_so_the_tick_claims_nothing_then_resumes_it(admin_clie
     page = open_dashboard(admin_client)
     assert figure(page, "sending") == "paused"
     assert page.select_one("button[data-action=resume]") and not page.select_one("button[data-action=pause]")
-    assert tick(on_commit=None) == ([], []) and not Delivery.objects.exists()
+    assert claim_and_sweep(on_commit=None) == ([], []) and not Delivery.objects.exists()
 
     response = admin_client.post("/admin/dashboard/sending/", {"action": "resume"}, follow=True)
     assert messages_shown(response) == [
         "Sending resumed: 0 held-back digest(s) queued; readers who came due meanwhile get one digest at the next tick."
     ]
     assert figure(open_dashboard(admin_client), "sending") == "on"
-    claimed, _ = tick(on_commit=None)
+    claimed, _ = claim_and_sweep(on_commit=None)
     assert Delivery.objects.get(pk__in=claimed).subscriber == reader
 
 

@@ -43,7 +43,7 @@ def received(transactional_db, settings, live_server, smtp_server):
         )
     reader = make_subscriber("ada@example.com", topics=["llm", "agents", "vision"], paper_count=6)
     d = make_delivery(reader, now=sent, scheduled_for=sent)
-    assert delivery.send_batch([d.id], sent).counts["sent"] == 1
+    assert delivery.send_deliveries([d.id], sent).counts["sent"] == 1
     message = smtp_server.handler.to(reader.email)[0].message
     yield reader, message.get_body(("html",)).get_content(), week_of(timezone.localdate(sent))
     connections.close_all()

@@ -37,7 +37,7 @@ def feedback_links(smtp_server, reader) -> dict[tuple[int, str], str]:
 
 def sent_digest(smtp_server, reader, period: str, now: datetime = NOW):
     d = make_delivery(reader, period)
-    assert delivery.send_batch([d.id], now).counts["sent"] == 1
+    assert delivery.send_deliveries([d.id], now).counts["sent"] == 1
     return d
 
 

@@ -68,7 +68,7 @@ def test_the_personal_feed_carries_the_readers_digests_with_their_reasons(client
     reader = make_subscriber(topics=["vision", "llm"])
     make_subscriber(topics=["llm"])  # someone else's digests never show
     d = make_delivery(reader)
-    delivery.send_batch([d.id], NOW)
+    delivery.send_deliveries([d.id], NOW)
     url = reverse("personal_feed", args=[make_token("feed", reader.id)])
     feed = parse(client, url)
     assert feed.feed.title == "Your Paperboy digests"
@@ -100,7 +100,7 @@ def test_the_personal_feed_takes_a_fixed_number_of_queries(client, papers, smtp_
         for n in range(3):
             make_paper(topics={"llm": 1.0}, trending_date=date(2026, 10, 12) + timedelta(weeks=week), upvotes=n)
         d = make_delivery(reader, f"2026-W{42 + week}")
-        delivery.send_batch([d.id], datetime(2026, 10, 12, tzinfo=UTC) + timedelta(weeks=week, days=1))
+        delivery.send_deliveries([d.id], datetime(2026, 10, 12, tzinfo=UTC) + timedelta(weeks=week, days=1))
     url = reverse("personal_feed", args=[make_token("feed", reader.id)])
     with django_assert_num_queries(2):
         feed = parse(client, url)

@@ -18,8 +18,8 @@ import pytest
 from django.utils import timezone
 from kombu import Connection
 
+from newsletter.claims import batches, claim_and_sweep
 from newsletter.models import Delivery
-from newsletter.tick import batches, tick
 from papers.models import PaperTopic
 from subscribers.models import Subscriber, SubscriberTopic
 from tests.conftest import REQUIRE_SERVICES, CeleryProcess, WorkerProcess, purge_broker, wait_for
@@ -94,7 +94,7 @@ class Beat:
         if time.monotonic() - self.last < self.every:
             return
         self.last = time.monotonic()
-        tick(on_commit=self.publish)
+        claim_and_sweep(on_commit=self.publish)
 
 
 def celery_env(broker_url: str) -> dict:

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from newsletter.claims import claim_and_sweep
 from newsletter.models import Delivery
-from newsletter.tick import tick
 from subscribers.models import Subscriber
 from tests.faults.conftest import READERS, readers, report
 from tests.newsletter.threads import run_together
@@ -26,7 +26,7 @@ def test_two_ticks_at_once_every_ten_minutes_for_a_week_make_each_digest_once(fa
 
     now = SUNDAY_EVENING
     while now < SUNDAY_EVENING + timedelta(days=7):
-        run_together(lambda at=now: tick(at, on_commit=None))
+        run_together(lambda at=now: claim_and_sweep(at, on_commit=None))
         now += timedelta(minutes=10)
 
     per_reader = Counter(Delivery.objects.values_list("subscriber_id", flat=True))

@@ -4,9 +4,9 @@ import redis
 from django.test import Client
 from django.urls import reverse
 
+from newsletter.claims import resume_sending
 from newsletter.models import Delivery, SendingSwitch
 from newsletter.tasks import ping
-from newsletter.tick import resume_sending
 from subscribers.models import Subscriber
 from tests.conftest import purge_broker, wait_for
 from tests.faults.conftest import (

@@ -15,6 +15,6 @@ def test_it_leaves_what_it_did_not_reach_before_its_time_budget_for_another_task
     make_paper(topics={"llm": 0.9})
     ids = [make_delivery(make_subscriber(topics=["llm"])).id for _ in range(3)]
     settings.CELERY_TASK_SOFT_TIME_LIMIT = 0  # the budget is spent before the first message
-    result = delivery.send_batch(ids, NOW)
+    result = delivery.send_deliveries(ids, NOW)
     assert sorted(result.leftover_ids) == sorted(ids) and smtp_server.messages == []
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.QUEUED}

@@ -26,7 +26,7 @@ def papers():
 def test_it_sends_a_multipart_message_with_list_headers(smtp_server, papers):
     reader = make_subscriber("ada@example.com", topics=["llm"])
     d = make_delivery(reader)
-    assert delivery.send_batch([d.id], NOW).counts["sent"] == 1
+    assert delivery.send_deliveries([d.id], NOW).counts["sent"] == 1
     (received,) = smtp_server.messages
     msg = received.message
     assert received.rcpt_tos == ["ada@example.com"]
@@ -55,13 +55,13 @@ def test_it_sends_once_when_the_batch_task_runs_twice(smtp_server, papers):
 def test_it_retries_a_temporary_failure_later(smtp_server, papers):
     smtp_server.handler.data_reply = "451 4.3.0 Try again later"
     d = make_delivery(make_subscriber(topics=["llm"]))
-    result = delivery.send_batch([d.id], NOW)
+    result = delivery.send_deliveries([d.id], NOW)
     d.refresh_from_db()
     assert (d.status, result.retry_ids) == (Delivery.Status.RETRY, [d.id])
     assert NOW + timedelta(seconds=30) <= d.retry_at <= NOW + timedelta(minutes=1)  # one minute, with jitter
     assert d.error.startswith("451")
     smtp_server.handler.data_reply = None
-    assert delivery.send_batch([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+    assert delivery.send_deliveries([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
     assert len(smtp_server.messages) == 1
 
 
@@ -72,7 +72,7 @@ def test_it_retries_temporary_failures_for_a_day_then_gives_up(smtp_server, pape
     waits = []
     at = NOW
     while Delivery.objects.get(id=d.id).status != Delivery.Status.FAILED:
-        delivery.send_batch([d.id], at)
+        delivery.send_deliveries([d.id], at)
         retry_at = Delivery.objects.get(id=d.id).retry_at
         if retry_at:
             waits.append(retry_at - at)
@@ -88,7 +88,7 @@ def test_it_suppresses_a_subscriber_whose_mailbox_does_not_exist(smtp_server, pa
     reader = make_subscriber("gone@example.com", topics=["llm"])
     smtp_server.handler.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
     d = make_delivery(reader)
-    delivery.send_batch([d.id], NOW)
+    delivery.send_deliveries([d.id], NOW)
     d.refresh_from_db()
     reader.refresh_from_db()
     assert (d.status, d.error) == (Delivery.Status.FAILED, "550 5.1.1 No such user")
@@ -99,7 +99,7 @@ def test_it_suppresses_a_subscriber_after_three_permanent_failures_in_a_row(smtp
     reader = make_subscriber("full@example.com", topics=["llm"])
     smtp_server.handler.rcpt_replies["full@example.com"] = "554 5.7.1 Rejected by policy"
     for week in (48, 49, 50):
-        delivery.send_batch([make_delivery(reader, f"2026-W{week}").id], NOW)
+        delivery.send_deliveries([make_delivery(reader, f"2026-W{week}").id], NOW)
         reader.refresh_from_db()
         assert reader.status == (Subscriber.Status.BOUNCED if week == 50 else Subscriber.Status.ACTIVE)
     assert reader.consecutive_failures == 3
@@ -109,9 +109,9 @@ def test_it_treats_552_as_temporary_and_retries_it(smtp_server, papers):
     reader = make_subscriber("full@example.com", topics=["llm"])
     smtp_server.handler.rcpt_replies["full@example.com"] = "552 5.2.2 Mailbox full"
     d = make_delivery(reader)
-    assert delivery.send_batch([d.id], NOW).retry_ids == [d.id]
+    assert delivery.send_deliveries([d.id], NOW).retry_ids == [d.id]
     del smtp_server.handler.rcpt_replies["full@example.com"]
-    assert delivery.send_batch([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+    assert delivery.send_deliveries([d.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
     reader.refresh_from_db()
     assert (reader.status, len(smtp_server.messages)) == (Subscriber.Status.ACTIVE, 1)
 
@@ -120,7 +120,7 @@ def test_it_does_not_send_to_a_reader_who_unsubscribed_in_the_meantime(smtp_serv
     reader = make_subscriber(topics=["llm"])
     d = make_delivery(reader)
     Subscriber.objects.filter(id=reader.id).update(status=Subscriber.Status.UNSUBSCRIBED)
-    assert delivery.send_batch([d.id], NOW).counts["skipped"] == 1
+    assert delivery.send_deliveries([d.id], NOW).counts["skipped"] == 1
     d.refresh_from_db()
     assert d.status == Delivery.Status.SKIPPED and smtp_server.messages == []
 
@@ -132,7 +132,7 @@ def test_it_returns_quietly_when_the_deliveries_are_gone(smtp_server):
 def test_it_escapes_scraped_text(smtp_server):
     make_paper(topics={"llm": 0.9}, title="<script>alert(1)</script> Attention", authors=["<b>Eve</b>"])
     d = make_delivery(make_subscriber(topics=["llm"]))
-    delivery.send_batch([d.id], NOW)
+    delivery.send_deliveries([d.id], NOW)
     html = smtp_server.messages[0].message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Attention" in html
     assert "<b>Eve</b>" not in html
@@ -142,7 +142,7 @@ def test_it_keeps_the_html_under_100_kb_with_the_rest_on_the_web(smtp_server):
     for n in range(25):
         make_paper(topics={"llm": 0.9}, upvotes=n, title=f"Paper {n} " + "with an absurdly long title " * 150)
     d = make_delivery(make_subscriber(topics=["llm"], paper_count=25))
-    delivery.send_batch([d.id], NOW)
+    delivery.send_deliveries([d.id], NOW)
     message = smtp_server.messages[0].message
     html = message.get_body(("html",)).get_content()
     shown = html.count('class="card"')
@@ -154,7 +154,7 @@ def test_it_keeps_the_html_under_100_kb_with_the_rest_on_the_web(smtp_server):
 def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(smtp_server, papers, settings):
     settings.POSTAL_ADDRESS = "Paperboy, 1 Example Street, Springfield"
     reader = make_subscriber(topics=["llm"], frequency="daily")
-    delivery.send_batch([make_delivery(reader, "2026-11-30").id], NOW)
+    delivery.send_deliveries([make_delivery(reader, "2026-11-30").id], NOW)
     message = smtp_server.messages[0].message
     for body in (message.get_body(("html",)).get_content(), message.get_body(("plain",)).get_content()):
         assert "subscribed to the weekday Paperboy digest for Language models" in body
@@ -167,13 +167,13 @@ def test_its_footer_says_why_and_links_to_preferences_unsubscribe_and_the_web(sm
 def test_it_postpones_the_batch_while_the_mail_server_is_unreachable(smtp_server, papers, settings):
     ready = make_delivery(make_subscriber(topics=["llm"]))
     settings.EMAIL_PORT = free_port()  # nothing listens there
-    result = delivery.send_batch([ready.id], NOW)
+    result = delivery.send_deliveries([ready.id], NOW)
     ready.refresh_from_db()
     assert (ready.status, ready.attempts) == (Delivery.Status.RETRY, 1)
     assert NOW + timedelta(seconds=30) <= ready.retry_at <= NOW + timedelta(minutes=1)
     assert result.retry_ids == [ready.id] and "Connection refused" in ready.error
     settings.EMAIL_PORT = smtp_server.port
-    assert delivery.send_batch([ready.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
+    assert delivery.send_deliveries([ready.id], NOW + timedelta(minutes=1)).counts["sent"] == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,7 +181,7 @@ def test_two_workers_sending_the_same_batch_at_once_send_each_digest_once(smtp_s
     for n in range(3):
         make_paper(topics={"llm": 0.9}, upvotes=n)
     ids = [make_delivery(make_subscriber(topics=["llm"])).id for _ in range(20)]
-    results = run_together(lambda: delivery.send_batch(ids, NOW).counts["sent"])
+    results = run_together(lambda: delivery.send_deliveries(ids, NOW).counts["sent"])
     assert sum(results) == 20  # the two workers shared the batch between them
     assert len(smtp_server.messages) == 20
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
@@ -194,7 +194,7 @@ def test_a_batch_costs_a_fixed_number_of_queries_plus_the_claim_and_record_of_ea
     def queries_to_send(count: int, period: str) -> int:
         ids = [make_delivery(make_subscriber(topics=["llm"]), period).id for _ in range(count)]
         with CaptureQueriesContext(connection) as sent:
-            assert delivery.send_batch(ids, NOW).counts["sent"] == count
+            assert delivery.send_deliveries(ids, NOW).counts["sent"] == count
         # The savepoints are the test's own transaction around each message's; a worker has none. SQLite's
         # 999-parameter cap splits the one multi-row INSERT of the picks; it counts as one.
         sql = [q["sql"] for q in sent.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]

@@ -28,14 +28,14 @@ def updated_at(d: Delivery) -> datetime:
 
 def test_a_sent_digest_is_dated_when_it_was_sent(smtp_server, waiting, frozen_clock):
     frozen_clock.move_to(A_DAY_LATER)
-    assert delivery.send_batch([waiting.id], A_DAY_LATER).counts["sent"] == 1
+    assert delivery.send_deliveries([waiting.id], A_DAY_LATER).counts["sent"] == 1
     assert updated_at(waiting) == A_DAY_LATER
 
 
 def test_a_permanent_failure_is_dated_when_it_happened(smtp_server, waiting, frozen_clock):
     smtp_server.handler.rcpt_replies["ada@example.com"] = "550 5.1.1 No such user"
     frozen_clock.move_to(A_DAY_LATER)
-    delivery.send_batch([waiting.id], A_DAY_LATER)
+    delivery.send_deliveries([waiting.id], A_DAY_LATER)
     assert Delivery.objects.get(id=waiting.id).status == Delivery.Status.FAILED
     assert updated_at(waiting) == A_DAY_LATER
 
@@ -43,7 +43,7 @@ def test_a_permanent_failure_is_dated_when_it_happened(smtp_server, waiting, fro
 def test_a_temporary_failure_waiting_to_retry_is_dated_when_it_happened(smtp_server, waiting, frozen_clock):
     smtp_server.handler.data_reply = "451 4.3.0 Try again later"
     frozen_clock.move_to(NOW + timedelta(minutes=5))
-    delivery.send_batch([waiting.id], NOW + timedelta(minutes=5))
+    delivery.send_deliveries([waiting.id], NOW + timedelta(minutes=5))
     assert Delivery.objects.get(id=waiting.id).status == Delivery.Status.RETRY
     assert updated_at(waiting) == NOW + timedelta(minutes=5)
 
@@ -52,7 +52,7 @@ def test_giving_up_on_an_unreachable_mail_server_is_dated_when_it_gave_up(settin
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     frozen_clock.move_to(A_DAY_LATER)
-    delivery.send_batch([waiting.id], A_DAY_LATER)
+    delivery.send_deliveries([waiting.id], A_DAY_LATER)
     d = Delivery.objects.get(id=waiting.id)
     assert d.status == Delivery.Status.FAILED and d.error.startswith("Gave up after")
     assert d.updated_at == A_DAY_LATER

@@ -15,7 +15,7 @@ from tests.factories import make_delivery, make_paper, make_subscriber
 def test_it_unsubscribes_with_a_one_click_post_to_the_list_unsubscribe_url(smtp_server):
     make_paper(topics={"llm": 0.9})
     reader = make_subscriber(topics=["llm"])
-    delivery.send_batch([make_delivery(reader).id], datetime.now(UTC))
+    delivery.send_deliveries([make_delivery(reader).id], datetime.now(UTC))
     header = smtp_server.messages[0].message["List-Unsubscribe"]
     https_url = next(part.strip(" <>") for part in header.split(",") if "mailto:" not in part)
     # Mail providers post without a CSRF token or cookie, exactly like this.

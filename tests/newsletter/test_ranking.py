@@ -25,10 +25,10 @@ def test_it_never_sends_a_paper_twice_across_two_digests(smtp_server):
         make_paper(topics={"llm": 0.9}, upvotes=10 + n)
     reader = make_subscriber(topics=["llm"], paper_count=3)
     first = make_delivery(reader, "2026-W49")
-    assert delivery.send_batch([first.id], NOW).counts["sent"] == 1
+    assert delivery.send_deliveries([first.id], NOW).counts["sent"] == 1
     reader.refresh_from_db()
     second = make_delivery(reader, "2026-W50")
-    assert delivery.send_batch([second.id], NOW + timedelta(hours=1)).counts["sent"] == 1
+    assert delivery.send_deliveries([second.id], NOW + timedelta(hours=1)).counts["sent"] == 1
     sent_first = set(first.items.values_list("paper_id", flat=True))
     sent_second = set(second.items.values_list("paper_id", flat=True))
     assert len(sent_first) == len(sent_second) == 3
@@ -56,7 +56,7 @@ def test_it_sends_nothing_when_nothing_is_new(smtp_server):
     make_paper(topics={"llm": 0.9}, hidden=True)
     reader = make_subscriber(topics=["llm"])
     d = make_delivery(reader, "2026-W49")
-    result = delivery.send_batch([d.id], NOW)
+    result = delivery.send_deliveries([d.id], NOW)
     d.refresh_from_db()
     assert result.counts["skipped"] == 1
     assert (d.status, d.skip_reason) == (Delivery.Status.SKIPPED, NOTHING_NEW)

@@ -5,8 +5,8 @@ import time_machine
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from newsletter.claims import batches, claim_and_sweep, claim_due
 from newsletter.models import Delivery, SendingSwitch
-from newsletter.tick import claim_due, tick
 from subscribers.models import Subscriber
 from tests.factories import make_subscriber
 from tests.newsletter.threads import run_together
@@ -34,8 +34,8 @@ def test_it_creates_one_delivery_per_subscriber_with_two_concurrent_ticks():
 @pytest.mark.django_db
 def test_it_claims_a_subscriber_once_however_often_the_tick_runs():
     due_subscribers(3)
-    first, _ = tick(MONDAY_8 + timedelta(minutes=2), on_commit=None)
-    second, _ = tick(MONDAY_8 + timedelta(minutes=7), on_commit=None)
+    first, _ = claim_and_sweep(MONDAY_8 + timedelta(minutes=2), on_commit=None)
+    second, _ = claim_and_sweep(MONDAY_8 + timedelta(minutes=7), on_commit=None)
     assert len(first) == 3 and second == []
     assert set(Delivery.objects.values_list("period", "status")) == {("2026-W49", "queued")}
     assert set(Subscriber.objects.values_list("next_digest_at", flat=True)) == {MONDAY_8 + timedelta(days=7)}
@@ -44,9 +44,9 @@ def test_it_claims_a_subscriber_once_however_often_the_tick_runs():
 @pytest.mark.django_db
 def test_it_catches_up_with_one_digest_after_a_missed_week():
     (subscriber,) = due_subscribers(1, at=MONDAY_8 - timedelta(days=14))
-    claimed, _ = tick(MONDAY_8 + timedelta(days=1), on_commit=None)  # beat was down for over two weeks
+    claimed, _ = claim_and_sweep(MONDAY_8 + timedelta(days=1), on_commit=None)  # beat was down for over two weeks
     assert len(claimed) == 1
-    assert tick(MONDAY_8 + timedelta(days=1, minutes=5), on_commit=None) == ([], [])
+    assert claim_and_sweep(MONDAY_8 + timedelta(days=1, minutes=5), on_commit=None) == ([], [])
     subscriber.refresh_from_db()
     assert subscriber.next_digest_at == MONDAY_8 + timedelta(days=7)
     assert Delivery.objects.get().period == "2026-W47"
@@ -56,10 +56,10 @@ def test_it_catches_up_with_one_digest_after_a_missed_week():
 def test_it_claims_nothing_while_sending_is_paused():
     due_subscribers(2)
     SendingSwitch.set(paused=True, reason="provider incident")
-    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    assert claim_and_sweep(MONDAY_8, on_commit=None) == ([], [])
     assert not Delivery.objects.exists()
     SendingSwitch.set(paused=False)
-    assert len(tick(MONDAY_8, on_commit=None)[0]) == 2
+    assert len(claim_and_sweep(MONDAY_8, on_commit=None)[0]) == 2
 
 
 @pytest.mark.django_db
@@ -67,10 +67,8 @@ def test_it_queues_batches_of_a_hundred_ids_after_commit(django_capture_on_commi
     due_subscribers(150)
     queued = []
     with django_capture_on_commit_callbacks(execute=True):
-        claimed, _ = tick(MONDAY_8, on_commit=queued.append)
+        claimed, _ = claim_and_sweep(MONDAY_8, on_commit=queued.append)
     assert sorted(sum(queued, [])) == sorted(claimed)
-    from newsletter.tick import batches
-
     assert [len(b) for b in batches(claimed)] == [100, 50]
 
 
@@ -83,14 +81,14 @@ def test_it_queues_again_the_deliveries_whose_retry_time_has_come():
     Delivery.objects.create(
         subscriber=subscriber, period="2026-W48", status=Delivery.Status.RETRY, retry_at=MONDAY_8 + timedelta(hours=1)
     )
-    assert tick(MONDAY_8 + timedelta(minutes=1), on_commit=None) == ([], [ready.id])
+    assert claim_and_sweep(MONDAY_8 + timedelta(minutes=1), on_commit=None) == ([], [ready.id])
 
 
 @pytest.mark.django_db
 def test_it_leaves_inactive_subscribers_alone():
     make_subscriber(status=Subscriber.Status.UNSUBSCRIBED, next_digest_at=MONDAY_8)
     make_subscriber(status=Subscriber.Status.BOUNCED, next_digest_at=MONDAY_8)
-    assert tick(MONDAY_8, on_commit=None) == ([], [])
+    assert claim_and_sweep(MONDAY_8, on_commit=None) == ([], [])
 
 
 @pytest.mark.django_db
@@ -114,7 +112,7 @@ def untouched_for(status: str) -> tuple[Delivery, Delivery]:
 @pytest.mark.django_db
 def test_it_queues_again_a_delivery_left_sending_longer_than_the_task_time_limit():
     stuck, fresh = untouched_for(Delivery.Status.SENDING)
-    assert tick(MONDAY_8, on_commit=None) == ([], [stuck.id])
+    assert claim_and_sweep(MONDAY_8, on_commit=None) == ([], [stuck.id])
     stuck.refresh_from_db()
     assert stuck.status == Delivery.Status.RETRY and stuck.error.startswith("Interrupted while sending")
     assert Delivery.objects.get(id=fresh.id).status == Delivery.Status.SENDING
@@ -123,7 +121,7 @@ def test_it_queues_again_a_delivery_left_sending_longer_than_the_task_time_limit
 @pytest.mark.django_db
 def test_it_queues_again_deliveries_whose_task_was_lost_after_the_task_time_limit():
     lost, waiting = untouched_for(Delivery.Status.QUEUED)
-    assert tick(MONDAY_8, on_commit=None) == ([], [lost.id])
+    assert claim_and_sweep(MONDAY_8, on_commit=None) == ([], [lost.id])
     assert Delivery.objects.get(id=waiting.id).status == Delivery.Status.QUEUED
 
 

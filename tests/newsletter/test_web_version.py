@@ -18,7 +18,7 @@ def test_the_web_version_shows_the_papers_that_were_sent(client, smtp_server):
     reader = make_subscriber(topics=["llm"])
     d = make_delivery(reader)
     with time_machine.travel(datetime.now(UTC), tick=False):  # the token's timestamp is the email's
-        delivery.send_batch([d.id], datetime.now(UTC))
+        delivery.send_deliveries([d.id], datetime.now(UTC))
         web_url = reverse("digest_web", args=[make_token("digest", d.id)])
     html = smtp_server.messages[0].message.get_body(("html",)).get_content()
     assert web_url in html

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from newsletter import delivery
+from newsletter.claims import request_digest_now
 from newsletter.compose import preview
 from newsletter.models import DeliveryItem
-from newsletter.tick import request_digest_now
 from papers.demo import DEMO_FIRST, DEMO_LAST, load_demo_papers
 from tests.factories import make_paper, make_subscriber
 
@@ -25,7 +25,7 @@ def demo(default_topics):
 def send_now(reader, at: datetime) -> list[DeliveryItem]:
     with time_machine.travel(at, tick=False):
         queued = request_digest_now(reader, on_commit=None)
-        delivery.send_batch([queued.id], at)
+        delivery.send_deliveries([queued.id], at)
     return list(DeliveryItem.objects.filter(delivery=queued).select_related("paper"))
 
 

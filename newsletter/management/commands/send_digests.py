@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from newsletter import delivery
-from newsletter.tick import batches, tick
+from newsletter.claims import batches, claim_and_sweep
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -29,10 +29,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, now=None, **options):
         moment = parse_now(now)
-        claimed, swept = tick(moment, on_commit=None)
+        claimed, swept = claim_and_sweep(moment, on_commit=None)  # sent below, in this process
         counts = Counter()
         for batch in batches(claimed + swept):
-            counts += delivery.send_batch(batch, moment).counts
+            counts += delivery.send_deliveries(batch, moment).counts
         if counts["retry"]:
             self.stdout.write(f"{counts['retry']} deliveries failed for now and will be retried")
         failed = counts["failed"] + counts["retry"]

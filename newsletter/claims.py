@@ -1,4 +1,7 @@
-"""The beat tick: claim subscribers whose digest is due, record one Delivery per period, queue batches."""
+"""The beat's tick: claim the subscribers whose digest is due, record one Delivery per period, sweep lost work.
+
+Every function that queues deliveries takes `on_commit`: what to call with their ids once the claim is
+committed (`newsletter.tasks.enqueue_batches`; None in tests and `send_digests`, which send themselves)."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -31,13 +34,6 @@ def batches(ids: list[int], size: int = BATCH_SIZE) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def enqueue(delivery_ids: list[int]) -> None:
-    from newsletter.tasks import send_batch
-
-    for batch in batches(delivery_ids):
-        send_batch.delay(batch)
-
-
 def _move_forward(rows: list[dict], now: datetime) -> list[tuple[dict, datetime]]:
     """Move each row's next_digest_at past `now` where it still holds the value read; return the rows won."""
     by_move: dict[tuple[datetime, datetime], list[dict]] = defaultdict(list)
@@ -59,7 +55,7 @@ def _move_forward(rows: list[dict], now: datetime) -> list[tuple[dict, datetime]
     return won
 
 
-def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
+def claim_due(now: datetime, *, on_commit) -> list[int]:
     """Claim every due active subscriber once and return the ids of the deliveries created for them.
 
     A missed tick (beat down for a week) claims a subscriber once and moves next_digest_at past `now`,
@@ -96,7 +92,7 @@ def claim_due(now: datetime, on_commit=enqueue) -> list[int]:
             delivery_ids.extend(created)
 
 
-def sweep(now: datetime, on_commit=enqueue) -> list[int]:
+def sweep(now: datetime, *, on_commit) -> list[int]:
     """Queue again the deliveries whose retry time has come and those whose task was lost.
 
     Where claims are committed before the send (SQLite), a delivery left "sending" by a killed worker is
@@ -118,7 +114,7 @@ def sweep(now: datetime, on_commit=enqueue) -> list[int]:
     return ids
 
 
-def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], list[int]]:
+def claim_and_sweep(now: datetime | None = None, *, on_commit) -> tuple[list[int], list[int]]:
     """One beat: schedule new subscribers, claim the due ones, sweep retries.
 
     Returns the ids of the new deliveries and of those queued again.
@@ -131,7 +127,7 @@ def tick(now: datetime | None = None, on_commit=enqueue) -> tuple[list[int], lis
     return claimed, sweep(now, on_commit=on_commit)
 
 
-def resume_sending(reason: str = "", on_commit=enqueue) -> list[int]:
+def resume_sending(reason: str = "", *, on_commit) -> list[int]:
     """Switch sending back on and queue at once what the pause held back, so it continues where it stopped.
 
     The one way to resume: the dashboard's button and the switch's admin page both call it.
@@ -149,7 +145,7 @@ def resume_sending(reason: str = "", on_commit=enqueue) -> list[int]:
     return ids
 
 
-def request_digest_now(subscriber: Subscriber, now: datetime | None = None, on_commit=enqueue) -> Delivery | None:
+def request_digest_now(subscriber: Subscriber, now: datetime | None = None, *, on_commit) -> Delivery | None:
     """Queue an extra digest for one reader ("send me my digest now", an operator's test send).
 
     One per hour: the period key makes a double click or a replayed request harmless (returns None).
