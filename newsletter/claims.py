@@ -66,7 +66,8 @@ def claim_due(now: datetime, *, on_commit) -> list[int]:
         with transaction.atomic():
             rows = list(
                 Subscriber.objects.select_for_update(skip_locked=True)
-                .filter(status=Subscriber.Status.ACTIVE, next_digest_at__lte=now)
+                .receiving()
+                .filter(next_digest_at__lte=now)
                 .order_by("next_digest_at", "id")
                 .values(*SCHEDULE_FIELDS)[:CLAIM_CHUNK]
             )

@@ -103,7 +103,7 @@ def gave_up(created_at: datetime | None, now: datetime) -> bool:
 
 
 def active_subscribers():
-    return Subscriber.objects.filter(status=Subscriber.Status.ACTIVE).values("id")
+    return Subscriber.objects.receiving().values("id")
 
 
 # On PostgreSQL the claim locks the reader's row (FOR NO KEY UPDATE) and takes the delivery in one statement.

@@ -19,6 +19,7 @@ from django.utils.html import escape
 
 from newsletter.compose import Digest, Item
 from newsletter.feedback import token_for
+from papers.models import paper_urls
 from subscribers.tokens import make_token
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "newsletter" / "digest.css"
@@ -46,7 +47,7 @@ def absolute(path: str) -> str:
 
 
 def personal_links(digest: Digest) -> dict[str, str]:
-    """The signed links of one reader's digest (subscriber pages live at DESIGN.md's fixed paths).
+    """The signed links of one reader's digest (the subscriber pages by their URL names, as `Subscriber` does).
 
     A digest not being delivered (a preview or a test send: no delivery row) gets `preview_links()` instead."""
     if not digest.delivery.id:
@@ -59,8 +60,8 @@ def personal_links(digest: Digest) -> dict[str, str]:
         "web_url": web,
         # Feedback links are this prefix + "<paper id>/more/" or "<paper id>/less/": one signature per digest.
         "feedback_url": absolute(f"/feedback/{token_for(delivery_id, version)}/"),
-        "preferences_url": absolute(f"/preferences/{make_token('preferences', sub_id, version)}/"),
-        "unsubscribe_url": absolute(f"/unsubscribe/{make_token('unsubscribe', sub_id, version)}/"),
+        "preferences_url": absolute(reverse("preferences", args=[make_token("preferences", sub_id, version)])),
+        "unsubscribe_url": absolute(reverse("unsubscribe", args=[make_token("unsubscribe", sub_id, version)])),
     }
 
 
@@ -100,9 +101,7 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
     arxiv_id = row["arxiv_id"]
     return {
         "title": " ".join(row["title"].split()),
-        "hf_url": f"https://huggingface.co/papers/{arxiv_id}",
-        "arxiv_url": f"https://arxiv.org/abs/{arxiv_id}",
-        "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}",
+        **paper_urls(arxiv_id),
         "code_url": web_link(row.get("github_repo")),
         "authors": shorten_authors(row["authors"]),
         "excerpt": excerpt(row["abstract"]) if with_abstract else "",

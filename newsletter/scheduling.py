@@ -81,7 +81,7 @@ def first_window_days(prefs: Schedule) -> int:
 def schedule_unscheduled(now: datetime | None = None) -> int:
     """Give every active subscriber without a next_digest_at (new confirmations, schedule changes) one."""
     now = now or timezone.now()
-    rows = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE, next_digest_at__isnull=True).only(
+    rows = Subscriber.objects.receiving().filter(next_digest_at__isnull=True).only(
         "id", "frequency", "weekday", "hour", "timezone"
     )
     by_time: dict[datetime, list[int]] = defaultdict(list)

@@ -29,7 +29,9 @@ def healthz(request):
 
 
 def bad_link(request):
-    return render(request, "newsletter/bad_link.html", status=404)
+    """A signed link that does not verify (forged, cut short, another purpose, revoked, its row gone): 400, as
+    the subscriber pages answer; a link to a subscription that has ended answers 410."""
+    return render(request, "newsletter/bad_link.html", status=400)
 
 
 def _record(purpose: str, token: str, queryset):
@@ -71,7 +73,7 @@ def preview_link(request, which: str, rest: str = ""):
 @require_http_methods(["GET", "POST"])
 def send_digest_now(request, token):
     """'Send me my digest now' from the preferences page. A GET only shows the button: scanners follow links."""
-    subscriber = _record("preferences", token, Subscriber.objects.filter(status=Subscriber.Status.ACTIVE))
+    subscriber = _record("preferences", token, Subscriber.objects.receiving())
     if subscriber is None:
         return bad_link(request)
     if not preview(subscriber).items:

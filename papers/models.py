@@ -76,15 +76,24 @@ class Paper(models.Model):
 
     @property
     def hf_url(self) -> str:
-        return f"https://huggingface.co/papers/{self.arxiv_id}"
+        return paper_urls(self.arxiv_id)["hf_url"]
 
     @property
     def arxiv_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return paper_urls(self.arxiv_id)["arxiv_url"]
 
     @property
     def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+        return paper_urls(self.arxiv_id)["pdf_url"]
+
+
+def paper_urls(arxiv_id: str) -> dict[str, str]:
+    """Where a paper lives: its Hugging Face page, its arXiv abstract and PDF (for rows as for instances)."""
+    return {
+        "hf_url": f"https://huggingface.co/papers/{arxiv_id}",
+        "arxiv_url": f"https://arxiv.org/abs/{arxiv_id}",
+        "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}",
+    }
 
 
 class PaperTopic(models.Model):

@@ -183,7 +183,7 @@ def test_a_forged_or_foreign_feedback_link_is_refused(client, topics):
         [token_for(d.id), paper.id, "sideways"],
         ["forged", paper.id, "more"],
     ):
-        assert client.post(reverse("feedback", args=args)).status_code == 404
+        assert client.post(reverse("feedback", args=args)).status_code == 400
     assert Feedback.objects.count() == 0
 
 

@@ -88,10 +88,10 @@ def test_the_personal_feed_stops_when_the_reader_unsubscribes_and_refuses_other_
     assert client.get(url).status_code == 200  # a pause keeps the feed
     reader.unsubscribe()
     assert client.get(url).status_code == 410
-    assert client.get(reverse("personal_feed", args=[make_token("preferences", reader.id)])).status_code == 404
-    assert client.get(reverse("personal_feed", args=["forged"])).status_code == 404
+    assert client.get(reverse("personal_feed", args=[make_token("preferences", reader.id)])).status_code == 400
+    assert client.get(reverse("personal_feed", args=["forged"])).status_code == 400
     reader.delete()
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 400
 
 
 def test_the_personal_feed_takes_a_fixed_number_of_queries(client, papers, smtp_server, django_assert_num_queries):

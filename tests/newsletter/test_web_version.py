@@ -31,8 +31,8 @@ def test_the_web_version_shows_the_papers_that_were_sent(client, smtp_server):
 
 def test_the_web_version_refuses_a_forged_or_foreign_token(client):
     d = make_delivery(make_subscriber())
-    assert client.get(reverse("digest_web", args=[make_token("preferences", d.id)])).status_code == 404
-    assert client.get(reverse("digest_web", args=["not-a-token"])).status_code == 404
+    assert client.get(reverse("digest_web", args=[make_token("preferences", d.id)])).status_code == 400
+    assert client.get(reverse("digest_web", args=["not-a-token"])).status_code == 400
 
 
 @time_machine.travel(datetime(2026, 11, 26, 10, tzinfo=UTC), tick=False)
@@ -52,7 +52,7 @@ def test_send_me_my_digest_now_asks_first_and_queues_one_digest_per_hour(client,
 def test_send_me_my_digest_now_refuses_unsubscribed_readers(client):
     reader = make_subscriber(status=Subscriber.Status.UNSUBSCRIBED)
     url = reverse("send_digest_now", args=[make_token("preferences", reader.id)])
-    assert client.post(url).status_code == 404
+    assert client.post(url).status_code == 400
     assert not Delivery.objects.exists()
 
 
