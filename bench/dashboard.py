@@ -31,6 +31,8 @@ from django.utils import timezone  # noqa: E402
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask  # noqa: E402
 
 from newsletter import dashboard  # noqa: E402
+from newsletter.dashboard import coverage  # noqa: E402
+from newsletter.models import Delivery  # noqa: E402
 from papers.models import IngestionRun, Paper, PaperTopic, Topic  # noqa: E402
 from subscribers.models import Subscriber, SubscriberTopic  # noqa: E402
 
@@ -175,7 +177,7 @@ def main() -> None:
         print(
             f"data: {Subscriber.objects.count():,} subscribers, {Paper.objects.count():,} papers, "
             f"{SubscriberTopic.objects.count():,} subscriber topics, {PaperTopic.objects.count():,} paper topics, "
-            f"{dashboard.Delivery.objects.count():,} deliveries, {IngestionRun.objects.count():,} ingestion runs"
+            f"{Delivery.objects.count():,} deliveries, {IngestionRun.objects.count():,} ingestion runs"
         )
         admin, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
         client = Client()
@@ -199,11 +201,11 @@ def main() -> None:
             arguments = [] if name in without_now else [now]
             median = statistics.median(timed(function, *arguments) for _ in range(args.runs))
             print(f"  {name:28} {median * 1000:8.1f}")
-        sets = dashboard.active_topic_sets()
+        sets = coverage.active_topic_sets()
         for name, function, arguments in [
-            ("active_topic_sets", dashboard.active_topic_sets, []),
-            ("followers_per_topic (sets)", dashboard.followers_per_topic, [sets]),
-            ("topic_coverage (sets)", dashboard.topic_coverage, [now, sets]),
+            ("active_topic_sets", coverage.active_topic_sets, []),
+            ("followers_per_topic (sets)", coverage.followers_per_topic, [sets]),
+            ("topic_coverage (sets)", coverage.topic_coverage, [now, sets]),
         ]:
             median = statistics.median(timed(function, *arguments) for _ in range(args.runs))
             print(f"  {name:28} {median * 1000:8.1f}")

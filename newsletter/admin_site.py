@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from newsletter import charts, dashboard
 from newsletter.charts import Series
+from newsletter.dashboard.trends import SERIES_STATES
 from papers.models import IngestionRun
 
 STATE_NAMES = {
@@ -46,7 +47,7 @@ def chart_svgs(figures: dict) -> dict:
     return {
         "subscribers": charts.columns(
             [f"{monday:%-d %b}" for monday in weekly.weeks],
-            [Series(STATE_NAMES[state], f"s-{state}", weekly.counts[state]) for state in dashboard.SERIES_STATES],
+            [Series(STATE_NAMES[state], f"s-{state}", weekly.counts[state]) for state in SERIES_STATES],
             title="Subscribers by status at the end of each week",
             y_label="subscribers",
             x_label="week starting",

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from newsletter import dashboard
+from newsletter.dashboard import trends
+from newsletter.dashboard.coverage import MASK_BITS, followers_per_topic, topic_coverage
 from newsletter.models import Delivery
 from tests.dashboard.conftest import chart_values, open_dashboard
 from tests.factories import make_paper, make_subscriber, make_topic
@@ -46,7 +47,7 @@ def test_it_derives_subscribers_by_status_for_each_of_the_last_twelve_weeks(admi
         bounced.save()
 
     with at(NOW):
-        weekly = dashboard.subscribers_by_week(NOW)
+        weekly = trends.subscribers_by_week(NOW)
         page = open_dashboard(admin_client)
 
     assert weekly.weeks[0] == date(2026, 9, 7) and weekly.weeks[-1] == date(2026, 11, 23)
@@ -68,7 +69,7 @@ def test_it_counts_papers_ingested_per_day(admin_client):
             for _ in range(n):
                 make_paper()
     with at(NOW):
-        days, counts = dashboard.papers_ingested_per_day(NOW)
+        days, counts = trends.papers_ingested_per_day(NOW)
         page = open_dashboard(admin_client)
     assert days[0] == date(2026, 11, 13) and days[-1] == date(2026, 11, 26)
     assert counts == [0] * 12 + [3, 2]
@@ -88,7 +89,7 @@ def test_it_counts_digests_sent_and_failed_per_day(admin_client):
         Delivery.objects.create(subscriber=make_subscriber(), period="2026-11-26", status="failed")
         Delivery.objects.create(subscriber=make_subscriber(), period="2026-11-26", status="failed")
     with at(NOW):
-        _, sent, failed = dashboard.deliveries_per_day(NOW)
+        _, sent, failed = trends.deliveries_per_day(NOW)
         page = open_dashboard(admin_client)
     assert sent == [0] * 11 + [4, 0, 1]
     assert failed == [0] * 11 + [1, 0, 2]
@@ -101,7 +102,7 @@ def test_it_counts_active_followers_per_topic(admin_client):
     for topics in (["llm", "rl"], ["llm"], ["llm", "agents"]):
         make_subscriber(topics=topics)
     make_subscriber(topics=["rl"], status="unsubscribed")
-    followers = {topic.slug: n for topic, n in dashboard.followers_per_topic()}
+    followers = {topic.slug: n for topic, n in followers_per_topic()}
     assert followers == {"llm": 3, "rl": 1, "agents": 1}
     page = open_dashboard(admin_client)
     assert chart_values(page, "Active followers per topic") == ["3", "1", "1"]
@@ -127,7 +128,7 @@ def test_it_counts_subscribers_who_would_get_fewer_papers_than_they_asked_for_th
     make_subscriber(topics=["vision"], paper_count=3)  # nothing: short
     make_subscriber(topics=["rl"], paper_count=25, status="paused")  # not active: not counted
 
-    coverage = dashboard.topic_coverage(NOW)
+    coverage = topic_coverage(NOW)
     assert (coverage.active, coverage.short, coverage.papers) == (6, 4, 7)
     per_topic = {row.topic.slug: (row.papers, row.short) for row in coverage.topics}
     assert per_topic == {"llm": (5, 2), "rl": (2, 2), "vision": (0, 1)}
@@ -146,19 +147,19 @@ def test_it_counts_subscribers_without_topics_against_all_of_this_weeks_papers(a
     make_paper({"llm": 0.9}, trending_date=date(2026, 11, 24))
     make_paper(trending_date=date(2026, 11, 25))
     make_subscriber(topics={}, paper_count=3)
-    coverage = dashboard.topic_coverage(NOW)
+    coverage = topic_coverage(NOW)
     assert (coverage.active, coverage.short, coverage.papers) == (1, 1, 2)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_it_counts_coverage_right_with_more_topics_than_one_mask_holds(admin_client):
-    topics = [make_topic(f"topic-{i}") for i in range(dashboard.MASK_BITS + 8)]
+    topics = [make_topic(f"topic-{i}") for i in range(MASK_BITS + 8)]
     make_paper({topics[-1].slug: 0.9, topics[0].slug: 0.5}, trending_date=date(2026, 11, 24))
     make_paper({topics[-1].slug: 0.9}, trending_date=date(2026, 11, 24))
     make_subscriber(topics=[topics[-1].slug], paper_count=3)  # 2 papers: short
     make_subscriber(topics=[topics[0].slug, topics[-2].slug], paper_count=3)  # 1 paper: short
     make_subscriber(topics=[topics[-1].slug], paper_count=3, status="paused")
-    coverage = dashboard.topic_coverage(NOW)
+    coverage = topic_coverage(NOW)
     per_topic = {row.topic.slug: (row.papers, row.short) for row in coverage.topics}
     assert (coverage.active, coverage.short) == (2, 2)
     assert per_topic[topics[-1].slug] == (2, 1)
