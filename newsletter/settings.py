@@ -211,6 +211,9 @@ PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAPERS_HF_PAGE_SIZE = 100
 PAPERS_ARXIV_IDS_PER_REQUEST = 50
 PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
+# The folder holding the text model's weights/ and tokenizers/ (papers/representation.py). Default: the
+# installed wordllama package, which ships both.
+PAPERS_WORDLLAMA_DIR = env_str("PAPERS_WORDLLAMA_DIR") or None
 
 # Admin dashboard: a source whose last successful ingestion is older than this shows in red; the page
 # waits this many seconds for Celery workers to answer a ping (while its queries run).

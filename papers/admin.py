@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from papers import tasks
 from papers.ingest import detect_source, ingest_content, start_run
 from papers.models import IngestionRun, Paper, PaperTopic, Topic
+from papers.representation import represent_papers
 from papers.tagging import retag
 
 
@@ -125,12 +126,12 @@ class PaperAdmin(admin.ModelAdmin):
                 ]
             },
         ),  # fmt: skip
-        ("Record", {"fields": ["sources", "created_at", "updated_at"], "classes": ["collapse"]}),
+        ("Record", {"fields": ["sources", "vector_model", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
         "topic_badges", "links", "arxiv_id", "title", "abstract", "author_list", "published_at", "category_list",
         "hf_listed_on", "trending_date", "upvotes", "num_comments", "github_stars", "organization", "submitted_by",
-        "keyword_list", "sources", "created_at", "updated_at",
+        "keyword_list", "sources", "vector_model", "created_at", "updated_at",
     ]  # fmt: skip
     actions = [
         flag_action("hide", "Hide selected papers (never shown or sent)", "Hid", hidden=True),
@@ -138,6 +139,7 @@ class PaperAdmin(admin.ModelAdmin):
         flag_action("pin", "Pin selected papers", "Pinned", pinned=True),
         flag_action("unpin", "Unpin selected papers", "Unpinned", pinned=False),
         "retag_selected",
+        "represent_selected",
     ]
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -187,6 +189,12 @@ class PaperAdmin(admin.ModelAdmin):
     def retag_selected(self, request, queryset):
         count = retag(queryset.values_list("pk", flat=True))
         self.message_user(request, f"Re-tagged {papers(count)} with the current topics.", messages.SUCCESS)
+
+
+    @admin.action(description="Recompute text vectors of selected papers")
+    def represent_selected(self, request, queryset):
+        count = represent_papers(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Computed the text vectors of {papers(count)}.", messages.SUCCESS)
 
 
 class UploadForm(forms.Form):

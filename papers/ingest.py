@@ -20,6 +20,7 @@ from django.utils import timezone
 from papers.http import FetchError
 from papers.models import IngestionRun, Paper, UpvoteSnapshot
 from papers.records import PaperRecord, Parsed, SourceError, check_text
+from papers.representation import TEXT_FIELDS, set_vectors
 from papers.sources import arxiv, hf_daily, hf_page
 from papers.tagging import matchers, tag_papers
 
@@ -38,6 +39,7 @@ MERGED = (
     "primary_category",
 )  # fmt: skip
 TAGGED_BY = {"title", "abstract", "ai_keywords", "arxiv_categories", "primary_category"}
+REPRESENTED_BY = set(TEXT_FIELDS)
 BATCH = 500
 
 
@@ -85,7 +87,8 @@ def merge(paper: Paper, record: PaperRecord) -> set[str]:
 
 
 def upsert(records: Iterable[PaperRecord], counts: Counts) -> Counts:
-    """Create or update a paper per record (one row per arXiv id), snapshot upvote changes, tag what changed."""
+    """Create or update a paper per record (one row per arXiv id), snapshot upvote changes, and represent and
+    tag what is new or changed."""
     by_id: dict[str, list[PaperRecord]] = {}
     for record in records:
         by_id.setdefault(record.arxiv_id, []).append(record)
@@ -107,7 +110,7 @@ def upsert(records: Iterable[PaperRecord], counts: Counts) -> Counts:
 def _upsert_chunk(chunk: dict[str, list[PaperRecord]], topic_matchers) -> tuple[int, int]:
     now = timezone.now()
     existing = Paper.objects.in_bulk(list(chunk), field_name="arxiv_id")
-    new, changed, changed_fields, snapshots, retag = [], [], set(), [], []
+    new, changed, changed_fields, snapshots, retag, rewritten = [], [], set(), [], [], []
     for arxiv_id, records in chunk.items():
         paper = existing.get(arxiv_id) or Paper(arxiv_id=arxiv_id, title="", sources=[])
         before = paper.upvotes
@@ -124,6 +127,12 @@ def _upsert_chunk(chunk: dict[str, list[PaperRecord]], topic_matchers) -> tuple[
                 snapshots.append(paper)
             if fields & TAGGED_BY:
                 retag.append(paper)
+            if fields & REPRESENTED_BY:
+                rewritten.append(paper)
+    # Vectors before tags: the tagger reads them. Computed outside the transaction, in one batch per chunk.
+    set_vectors(new + rewritten)
+    if rewritten:
+        changed_fields |= {"vector", "vector_model"}
     with transaction.atomic():
         Paper.objects.bulk_create(new, batch_size=BATCH)
         if changed:

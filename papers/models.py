@@ -60,6 +60,8 @@ class Paper(models.Model):
     hidden = models.BooleanField(default=False, help_text="Never shown or sent")
     pinned = models.BooleanField(default=False, help_text="Ranked first for readers of its topics")
     topics = models.ManyToManyField(Topic, through="PaperTopic", related_name="papers", blank=True)
+    vector = models.BinaryField(null=True, blank=True, help_text="Text vector of title and abstract (float32)")
+    vector_model = models.CharField(max_length=60, blank=True, help_text="The model that made `vector`")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from papers.representation import represent_papers
+
 
 class Command(BaseCommand):
     help = "Migrate, load the demo papers and make sure an admin account exists (idempotent)."
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             self.load_demo()
+        self.represent()
         admin_line = self.ensure_admin()
         self.stdout.write(admin_line)
 
@@ -29,6 +32,12 @@ class Command(BaseCommand):
         self.stdout.write("Loading the demo papers...")
         for line in load_demo_papers():
             self.stdout.write(f"  {line}")
+
+    def represent(self) -> None:
+        # Rows ingested before vectors existed (or by another model) get theirs; a no-op on a fresh database.
+        count = represent_papers()
+        if count:
+            self.stdout.write(f"Computed the text vectors of {count} papers.")
 
     def ensure_admin(self) -> str:
         User = get_user_model()

@@ -1,0 +1,77 @@
+"""The text representation: unit float32 rows from a model shipped with the project, loaded once, and a clear
+start-up error when that model is missing or broken."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from papers import representation
+from papers.apps import check_text_model
+from papers.representation import DIMENSIONS, paper_text, represent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_it_gives_one_unit_float32_row_per_text():
+    vectors = represent(["Speculative decoding for LLM inference", "Protein structure prediction", ""])
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (3, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
+    assert not vectors[2].any()  # nothing to say: a zero row, never NaN
+    assert represent([]).shape == (0, DIMENSIONS)
+
+
+def test_it_places_texts_on_one_subject_closer_than_unrelated_ones():
+    draft, kv_cache, proteins = represent(
+        [
+            "Speculative decoding: a small draft model proposes tokens that the large language model verifies.",
+            "Compressing the KV cache of large language models to speed up long-context inference.",
+            "Predicting protein structures and binding affinities of small molecules for drug discovery.",
+        ]
+    )
+    assert draft @ kv_cache > draft @ proteins + 0.1
+
+
+def test_it_loads_the_model_once_per_process():
+    assert representation.model() is representation.model()
+
+
+def test_it_reads_the_title_then_the_abstract():
+    class Paper:
+        title = "Medusa:  simple LLM\n inference acceleration"
+        abstract = "Extra decoding heads."
+
+    assert paper_text(Paper()) == "Medusa: simple LLM inference acceleration. Extra decoding heads."
+
+
+def test_it_refuses_to_start_without_the_model_files(settings, tmp_path):
+    settings.PAPERS_WORDLLAMA_DIR = str(tmp_path)
+    with pytest.raises(ImproperlyConfigured, match="the text model is missing: .*l2_supercat_256.safetensors"):
+        representation.check_installed()
+    (error,) = check_text_model()
+    assert error.id == "papers.E001"
+
+
+def test_it_reports_a_broken_model_in_the_system_check(settings, tmp_path):
+    shutil.copytree(representation.model_dir() / "weights", tmp_path / "weights")
+    (tmp_path / "tokenizers").mkdir()
+    (tmp_path / "tokenizers" / "l2_supercat_tokenizer_config.json").write_text('{"truncated": ')
+    settings.PAPERS_WORDLLAMA_DIR = str(tmp_path)
+    (error,) = check_text_model()
+    assert error.id == "papers.E001"
+    assert "cannot be loaded" in error.msg
+
+
+def test_it_stops_manage_py_with_a_one_line_reason_when_the_model_is_missing(tmp_path):
+    env = {**os.environ, "PAPERS_WORDLLAMA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: the text model is missing" in result.stderr.splitlines()[-1]
