@@ -211,8 +211,10 @@ PAPERS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAPERS_HF_PAGE_SIZE = 100
 PAPERS_ARXIV_IDS_PER_REQUEST = 50
 PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv asks
-# The folder holding the text model's weights/ and tokenizers/ (papers/representation.py). Default: the
-# installed wordllama package, which ships both.
+# The text model of every paper (papers/representation.py): "tfidf", the file fitted on the real corpus that
+# ships in papers/textmodel/, or "wordllama", whose weights and tokenizer ship in the installed wordllama package.
+PAPERS_TEXT_MODEL = env_str("PAPERS_TEXT_MODEL", "tfidf")
+PAPERS_TFIDF_PATH = Path(env_str("PAPERS_TFIDF_PATH") or BASE_DIR / "papers" / "textmodel" / "tfidf-svd-256.npz")
 PAPERS_WORDLLAMA_DIR = env_str("PAPERS_WORDLLAMA_DIR") or None
 
 # Admin dashboard: a source whose last successful ingestion is older than this shows in red; the page

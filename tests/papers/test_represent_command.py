@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from papers.models import Paper
-from papers.representation import MODEL_NAME, vectors_for
+from papers.representation import model_name, vectors_for
 from tests.factories import make_paper
 from tests.papers.test_admin import said
 
@@ -24,12 +24,12 @@ def test_it_represents_the_papers_without_a_vector_and_prints_the_summary_last()
     papers = [make_paper(title=f"Quantized attention kernels, part {n}") for n in range(5)]
     Paper.objects.filter(pk=papers[0].pk).update(vector_model="some-older-model", vector=b"\0" * 16)
     lines = represent("--batch", "2")
-    assert lines[0] == f"Representing papers without a current vector with {MODEL_NAME}..."
+    assert lines[0] == f"Representing papers without a current vector with {model_name()}..."
     assert lines[1:-1] == ["  2/5", "  4/5", "  5/5"]
-    assert lines[-1] == f"represented=5 up_to_date=0 model={MODEL_NAME}"
+    assert lines[-1] == f"represented=5 up_to_date=0 model={model_name()}"
     assert set(vectors_for(p.pk for p in papers)) == {p.pk for p in papers}
-    assert represent()[-1] == f"represented=0 up_to_date=5 model={MODEL_NAME}"
-    assert represent("--all")[-1] == f"represented=5 up_to_date=0 model={MODEL_NAME}"
+    assert represent()[-1] == f"represented=0 up_to_date=5 model={model_name()}"
+    assert represent("--all")[-1] == f"represented=5 up_to_date=0 model={model_name()}"
 
 
 def test_it_refuses_a_bad_batch_size_with_a_one_line_reason():

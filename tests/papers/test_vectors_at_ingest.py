@@ -7,7 +7,7 @@ import pytest
 
 from papers.ingest import ingest_content
 from papers.models import Paper
-from papers.representation import DIMENSIONS, MODEL_NAME, paper_text, represent, vectors_for
+from papers.representation import DIMENSIONS, model_name, paper_text, represent, vectors_for
 from tests.papers.conftest import real
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_it_stores_a_vector_for_every_created_paper():
     assert len(papers) == 30
     vectors = vectors_for(p.pk for p in papers)
     assert set(vectors) == {p.pk for p in papers}
-    assert {p.vector_model for p in papers} == {MODEL_NAME}
+    assert {p.vector_model for p in papers} == {model_name()}
     some = papers[3]
     assert vectors[some.pk].shape == (DIMENSIONS,)
     assert np.allclose(vectors[some.pk], represent([paper_text(some)])[0], atol=1e-6)

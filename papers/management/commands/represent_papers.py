@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from papers.models import Paper
-from papers.representation import BATCH, MODEL_NAME, represent_papers
+from papers.representation import BATCH, model_name, represent_papers
 
 
 class Command(BaseCommand):
@@ -23,11 +23,11 @@ class Command(BaseCommand):
             raise CommandError(f"--batch must be a whole number of at least 1, got {batch!r}") from None
         total = Paper.objects.count()
         which = "every paper" if all else "papers without a current vector"
-        self.stdout.write(f"Representing {which} with {MODEL_NAME}...")
+        self.stdout.write(f"Representing {which} with {model_name()}...")
 
         def progress(done: int, todo: int) -> None:
             self.stdout.write(f"  {done}/{todo}")
 
         ids = Paper.objects.values_list("pk", flat=True) if all else None
         done = represent_papers(ids, batch=size, progress=progress)
-        self.stdout.write(f"represented={done} up_to_date={total - done} model={MODEL_NAME}")
+        self.stdout.write(f"represented={done} up_to_date={total - done} model={model_name()}")
