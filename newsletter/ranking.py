@@ -27,6 +27,9 @@ HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's 
 LIKE_FLOOR = 2.0  # closer than this many deviations above the typical pair starts to count
 LIKE_FULL = 5.0  # this close counts fully
 LIKE_WEIGHT = 1.0  # a fully close paper gains as much as the reader's best topic and keyword match
+CENTROID_FLOOR = 1.5  # the same for the mean of the liked papers, in deviations of the pool's closeness to it
+CENTROID_FULL = 3.5
+CENTROID_WEIGHT = 0.0
 PROFILE_ENTRY = 0.5  # this close, a paper outside the reader's topics and keywords is a candidate too
 DISLIKE_FLOOR = 3.0  # "less like this" lowers near-duplicates only, not the paper's whole topic
 DISLIKE_FULL = 6.0
@@ -97,6 +100,7 @@ class Affinity:
     """What one profile makes of every candidate (by position)."""
 
     like: np.ndarray  # 0..1: closeness to the nearest liked paper
+    centroid: np.ndarray  # 0..1: closeness to the mean of the liked papers
     phrases: np.ndarray  # 0..1: how many liked papers carry the best learned phrase it mentions
     dislike: np.ndarray  # 0..1: closeness to the nearest disliked paper (near-duplicates only)
     nearest: np.ndarray  # the liked paper it is closest to (among those sharing its phrases, if any), or -1
@@ -323,16 +327,20 @@ class Pool:
     def affinity(self, profile: Profile) -> Affinity:
         """How close every candidate is to the profile's liked and disliked papers: one product per side."""
         size = len(self.at)
-        like, phrases, dislike = np.zeros(size), np.zeros(size), np.zeros(size)
+        like, centroid, phrases, dislike = np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size)
         nearest = np.full(size, -1, dtype=np.int64)
         if self._matrix is None:
-            return Affinity(like, phrases, dislike, nearest)
+            return Affinity(like, centroid, phrases, dislike, nearest)
         mean, spread = self.scale()
         liked = [pid for pid in profile.liked if pid in self.vectors]
         if liked:
             similarity = self._matrix @ np.stack([self.vectors[pid] for pid in liked]).T
             deviations = (similarity.max(axis=1) - mean) / spread
             like = np.clip((deviations - LIKE_FLOOR) / (LIKE_FULL - LIKE_FLOOR), 0.0, 1.0)
+            if CENTROID_WEIGHT:
+                closeness = similarity.mean(axis=1)  # to the mean of the liked vectors, up to its length
+                deviations = (closeness - closeness.mean()) / max(float(closeness.std()), 1e-6)
+                centroid = np.clip((deviations - CENTROID_FLOOR) / (CENTROID_FULL - CENTROID_FLOOR), 0.0, 1.0)
             words, shares, carry = self.phrases(liked)
             if words:
                 mentions = np.stack([self.mentioning((w,)) for w in words], axis=1)  # (papers, phrases)
@@ -346,7 +354,7 @@ class Pool:
             similarity = self._matrix @ np.stack([self.vectors[pid] for pid in disliked]).T
             deviations = (similarity.max(axis=1) - mean) / spread
             dislike = np.clip((deviations - DISLIKE_FLOOR) / (DISLIKE_FULL - DISLIKE_FLOOR), 0.0, 1.0)
-        return Affinity(like, phrases, dislike, nearest)
+        return Affinity(like, centroid, phrases, dislike, nearest)
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -614,9 +622,9 @@ def rank_with_profile(pool: Pool, prefs: Preferences, relevance: np.ndarray) -> 
     allowed = ~pool.mentioning(prefs.mute) if prefs.mute else np.ones(len(pool.at), dtype=bool)
     matched = (relevance > 0) & allowed
     topical = relevance / (float(relevance[matched].max()) if matched.any() else 1.0)
-    like = LIKE_WEIGHT * affinity.like + PHRASE_WEIGHT * affinity.phrases
+    like = LIKE_WEIGHT * affinity.like + CENTROID_WEIGHT * affinity.centroid + PHRASE_WEIGHT * affinity.phrases
     total = topical + like - DISLIKE_WEIGHT * affinity.dislike
-    close = np.maximum(affinity.like, affinity.phrases)
+    close = np.maximum(np.maximum(affinity.like, affinity.centroid), affinity.phrases)
     positions = np.flatnonzero(matched | (allowed & (close >= PROFILE_ENTRY)))
     keys = -(RELEVANCE_WEIGHT * total[positions] + pool._popularity[positions])
     mostly = like > topical
