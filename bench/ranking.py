@@ -22,7 +22,7 @@ TOPICS = list(range(1, 13))
 
 
 def build_pool(papers: int, vectors: bool = False):
-    """The benchmark's pool; with `vectors`, the papers' text vectors and keywords too, as profiles need."""
+    """The benchmark's pool; with `vectors`, the papers' text vectors and titles too, as profiles need."""
     from newsletter.ranking import Pool, candidate_text
 
     candidates = []
@@ -32,8 +32,7 @@ def build_pool(papers: int, vectors: bool = False):
         candidates.append(population_candidate(row, spec.topics, min(popularity, 1.0), candidate_text(row)))
     pool = Pool(candidates, {tid: f"Topic {tid}" for tid in TOPICS}, text_vectors(candidates) if vectors else {})
     if vectors:
-        keywords = {c.id: tuple(k.lower() for k in c.row["ai_keywords"]) for c in candidates}
-        pool.know({}, {c.id: c.row["title"] for c in candidates}, keywords)
+        pool.know({}, {c.id: c.row["title"] for c in candidates})
     return pool
 
 

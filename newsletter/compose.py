@@ -127,9 +127,9 @@ def _already_sent(subscriber_ids: list[int], since: date, composing: list[int]) 
 
 def _profiles(subscriber_ids: list[int], pool: Pool) -> dict:
     """The batch's profiles, with the vectors of their papers the pool lacks: at most two queries."""
-    profiles, titles, keywords = profiles_for(subscriber_ids)
+    profiles, titles = profiles_for(subscriber_ids)
     missing = pool.missing_vectors(titles)
-    pool.know(vectors_for(missing) if missing else {}, titles, keywords)
+    pool.know(vectors_for(missing) if missing else {}, titles)
     return profiles
 
 

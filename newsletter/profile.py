@@ -52,22 +52,19 @@ def learned(subscriber: Subscriber) -> list[ProfileVote]:
     return list(ProfileVote.objects.filter(subscriber=subscriber).select_related("paper"))
 
 
-def profiles_for(subscriber_ids: list[int]) -> tuple[dict[int, Profile], dict[int, str], dict[int, tuple]]:
-    """Each reader's profile (readers without one are left out), and the titles and HF keywords of the papers
-    in them: one query."""
+def profiles_for(subscriber_ids: list[int]) -> tuple[dict[int, Profile], dict[int, str]]:
+    """Each reader's profile (readers without one are left out) and the titles of the papers in them: one query."""
     liked: dict[int, list[int]] = defaultdict(list)
     disliked: dict[int, list[int]] = defaultdict(list)
     titles: dict[int, str] = {}
-    keywords: dict[int, tuple] = {}
     rows = ProfileVote.objects.filter(subscriber_id__in=subscriber_ids).values_list(
-        "subscriber_id", "paper_id", "direction", "paper__title", "paper__ai_keywords"
+        "subscriber_id", "paper_id", "direction", "paper__title"
     )
-    for sid, pid, direction, title, words in rows:
+    for sid, pid, direction, title in rows:
         (liked if direction == Feedback.Direction.MORE else disliked)[sid].append(pid)
         titles[pid] = title
-        keywords[pid] = tuple(sorted({w.strip().lower() for w in words or () if isinstance(w, str) and w.strip()}))
     profiles = {
         sid: Profile(tuple(sorted(liked.get(sid, ()))), tuple(sorted(disliked.get(sid, ()))))
         for sid in liked.keys() | disliked.keys()
     }
-    return profiles, titles, keywords
+    return profiles, titles

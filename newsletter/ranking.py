@@ -24,23 +24,17 @@ RANKINGS_KEPT = 2_000  # orderings, pick lists and topic scores a pool keeps, th
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
 # The learned profile (see Pool.affinity): how close a paper's text vector is to the papers a reader liked,
 # in standard deviations of the pool's own paper-to-paper similarity, so any representation reads the same.
-LIKE_FLOOR = 2.0  # closer than this many deviations above the typical pair starts to count
-LIKE_FULL = 5.0  # this close counts fully
-LIKE_WEIGHT = 1.0  # a fully close paper gains as much as the reader's best topic and keyword match
-CENTROID_FLOOR = 1.5  # the same for the mean of the liked papers, in deviations of the pool's closeness to it
-CENTROID_FULL = 3.5
-CENTROID_WEIGHT = 0.0
+# The values were chosen on the tune block of bench/personalisation.py (docs/personalisation.md).
+LIKE_FLOOR = 1.0  # closer than this many deviations above the typical pair starts to count
+LIKE_FULL = 3.0  # this close counts fully
+LIKE_WEIGHT = 3.0  # a fully close paper gains three times the reader's best topic and keyword match
+CENTROID_FLOOR = 1.0  # the same for the liked papers as a whole, in deviations of the pool's spread of it
+CENTROID_FULL = 3.0
+CENTROID_WEIGHT = 2.0
 PROFILE_ENTRY = 0.5  # this close, a paper outside the reader's topics and keywords is a candidate too
 DISLIKE_FLOOR = 3.0  # "less like this" lowers near-duplicates only, not the paper's whole topic
 DISLIKE_FULL = 6.0
 DISLIKE_WEIGHT = 1.0
-# Phrases: the Hugging Face keywords that at least PHRASE_LIKED of the liked papers carry, and that few of the
-# pool's papers mention, count for the papers that mention them (a narrow interest is often a phrase).
-PHRASE_LIKED = 2
-PHRASE_SHARE = 0.15  # a phrase in more of the pool than this says nothing about one reader
-PHRASE_CHARS = 5  # shorter phrases match inside other words
-PHRASE_FULL = 3  # a phrase carried by this many liked papers counts fully
-PHRASE_WEIGHT = 1.0  # a paper with such a phrase gains as much as a fully close one
 SCALE_SAMPLE = 256  # papers whose pairwise similarities give the pool's typical similarity
 TITLE_CHARS = 60  # a liked paper's title in a reason is cut at a word before this
 PAPER_FIELDS = (
@@ -100,10 +94,9 @@ class Affinity:
     """What one profile makes of every candidate (by position)."""
 
     like: np.ndarray  # 0..1: closeness to the nearest liked paper
-    centroid: np.ndarray  # 0..1: closeness to the mean of the liked papers
-    phrases: np.ndarray  # 0..1: how many liked papers carry the best learned phrase it mentions
+    centroid: np.ndarray  # 0..1: closeness to the liked papers as a whole
     dislike: np.ndarray  # 0..1: closeness to the nearest disliked paper (near-duplicates only)
-    nearest: np.ndarray  # the liked paper it is closest to (among those sharing its phrases, if any), or -1
+    nearest: np.ndarray  # the liked paper it is closest to, or -1
 
 
 @dataclass(slots=True)
@@ -256,7 +249,6 @@ class Pool:
     _matrix: np.ndarray | None = field(init=False)  # the candidates' vectors by position (zeros without one)
     _scale: tuple[float, float] | None = field(init=False, default=None)
     titles: dict[int, str] = field(default_factory=dict)  # of the papers in the batch's profiles, for reasons
-    keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)  # their HF keywords, lower-cased
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -293,25 +285,10 @@ class Pool:
         """Which of these papers (liked or disliked ones, often older than the window) have no vector here yet."""
         return [pid for pid in paper_ids if pid not in self.vectors]
 
-    def know(self, vectors: dict[int, np.ndarray], titles: dict[int, str], keywords: dict[int, tuple]) -> None:
-        """Keep the vectors, titles and keywords of papers in the batch's profiles, for this and later batches."""
+    def know(self, vectors: dict[int, np.ndarray], titles: dict[int, str]) -> None:
+        """Keep the vectors and titles of papers in the batch's profiles, for this and later batches."""
         self.vectors.update(vectors)
         self.titles.update(titles)
-        self.keywords.update(keywords)
-
-    def phrases(self, liked: list[int]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """The learned phrases of these liked papers, how much each counts (0..1), and which of them carry each."""
-        carriers: dict[str, list[int]] = defaultdict(list)
-        for column, pid in enumerate(liked):
-            for word in self.keywords.get(pid, ()):
-                if len(word) >= PHRASE_CHARS:
-                    carriers[word].append(column)
-        words = [w for w, cols in sorted(carriers.items()) if len(cols) >= min(PHRASE_LIKED, len(liked))]
-        words = [w for w in words if self.mentioning((w,)).mean() <= PHRASE_SHARE]
-        carry = np.zeros((len(words), len(liked)), dtype=bool)
-        for row, word in enumerate(words):
-            carry[row, carriers[word]] = True
-        return words, np.minimum(carry.sum(axis=1) / PHRASE_FULL, 1.0), carry
 
     def scale(self) -> tuple[float, float]:
         """The mean and spread of the cosine similarity of two of the pool's papers: what "close" is measured in."""
@@ -327,10 +304,10 @@ class Pool:
     def affinity(self, profile: Profile) -> Affinity:
         """How close every candidate is to the profile's liked and disliked papers: one product per side."""
         size = len(self.at)
-        like, centroid, phrases, dislike = np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size)
+        like, centroid, dislike = np.zeros(size), np.zeros(size), np.zeros(size)
         nearest = np.full(size, -1, dtype=np.int64)
         if self._matrix is None:
-            return Affinity(like, centroid, phrases, dislike, nearest)
+            return Affinity(like, centroid, dislike, nearest)
         mean, spread = self.scale()
         liked = [pid for pid in profile.liked if pid in self.vectors]
         if liked:
@@ -341,20 +318,13 @@ class Pool:
                 closeness = similarity.mean(axis=1)  # to the mean of the liked vectors, up to its length
                 deviations = (closeness - closeness.mean()) / max(float(closeness.std()), 1e-6)
                 centroid = np.clip((deviations - CENTROID_FLOOR) / (CENTROID_FULL - CENTROID_FLOOR), 0.0, 1.0)
-            words, shares, carry = self.phrases(liked)
-            if words:
-                mentions = np.stack([self.mentioning((w,)) for w in words], axis=1)  # (papers, phrases)
-                phrases = (mentions * shares).max(axis=1)
-                # A paper that shares phrases with some liked papers is named after the closest of those.
-                sharing = (mentions.astype(np.int32) @ carry.astype(np.int32)) > 0
-                similarity = np.where(sharing | ~sharing.any(axis=1, keepdims=True), similarity, -np.inf)
             nearest = np.array(liked, dtype=np.int64)[similarity.argmax(axis=1)]
         disliked = [pid for pid in profile.disliked if pid in self.vectors]
         if disliked:
             similarity = self._matrix @ np.stack([self.vectors[pid] for pid in disliked]).T
             deviations = (similarity.max(axis=1) - mean) / spread
             dislike = np.clip((deviations - DISLIKE_FLOOR) / (DISLIKE_FULL - DISLIKE_FLOOR), 0.0, 1.0)
-        return Affinity(like, centroid, phrases, dislike, nearest)
+        return Affinity(like, centroid, dislike, nearest)
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -622,9 +592,9 @@ def rank_with_profile(pool: Pool, prefs: Preferences, relevance: np.ndarray) -> 
     allowed = ~pool.mentioning(prefs.mute) if prefs.mute else np.ones(len(pool.at), dtype=bool)
     matched = (relevance > 0) & allowed
     topical = relevance / (float(relevance[matched].max()) if matched.any() else 1.0)
-    like = LIKE_WEIGHT * affinity.like + CENTROID_WEIGHT * affinity.centroid + PHRASE_WEIGHT * affinity.phrases
+    like = LIKE_WEIGHT * affinity.like + CENTROID_WEIGHT * affinity.centroid
     total = topical + like - DISLIKE_WEIGHT * affinity.dislike
-    close = np.maximum(np.maximum(affinity.like, affinity.centroid), affinity.phrases)
+    close = np.maximum(affinity.like, affinity.centroid)
     positions = np.flatnonzero(matched | (allowed & (close >= PROFILE_ENTRY)))
     keys = -(RELEVANCE_WEIGHT * total[positions] + pool._popularity[positions])
     mostly = like > topical
