@@ -143,3 +143,11 @@ def test_the_page_shows_any_number_of_learned_papers_in_a_fixed_number_of_querie
     pick(client, reader, week[2:12])
     with django_assert_max_num_queries(11):
         assert page(client, reader).count("Liked</span>") == 12
+
+
+def test_the_admin_lists_what_readers_taught_their_profiles_read_only(admin_client, week):
+    reader = make_subscriber("ada@example.com", topics=["llm"])
+    profile.learn(reader.pk, week[0].pk, Feedback.Direction.LESS, ProfileVote.Source.DIGEST)
+    page = admin_client.get(reverse("admin:newsletter_profilevote_changelist"))
+    assert page.status_code == 200 and week[0].title in page.content.decode() and b"ada@example.com" in page.content
+    assert admin_client.get(reverse("admin:newsletter_profilevote_add")).status_code == 403
