@@ -70,6 +70,14 @@ def main() -> int:
         from papers.models import Paper, Topic
 
         print(f"topics={Topic.objects.count()} database={connection.vendor}")
+        # A worker loads the text model and the tagger once, at its first paper: time that apart.
+        from papers.representation import represent
+        from papers.tagging import tagger
+
+        start = time.perf_counter()
+        represent(["warm-up"])
+        tagger()
+        print(f"text model and tagger loaded once in {time.perf_counter() - start:.2f}s")
         daily = daily_responses(args.days, args.per_day)
         papers = args.days * args.per_day
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.representation            # every representation, a table per interest
     .venv/bin/python -m bench.representation --quick    # WordLlama and the shipped tf-idf + SVD only
+    .venv/bin/python -m bench.representation --no-keywords   # papers' text without HF ai_keywords
 
 A reader's interest narrower than a topic is a phrase family ("speculative decoding / KV cache"). On the real
 corpus (shared/fixtures/corpus/hf_daily/), for each interest and every fourth week: the on-interest papers
@@ -24,7 +25,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -55,12 +56,13 @@ INTERESTS = {
 
 @dataclass
 class Doc:
-    text: str
+    text: str  # what the representation reads
+    plain: str  # title and abstract, lower case: what decides whether the paper is on-interest
     day: date
     week: int  # weeks since the corpus' first Monday
 
 
-def documents(with_keywords: bool = False) -> list[Doc]:
+def documents(with_keywords: bool = True) -> list[Doc]:
     from bench.corpus import corpus_records
     from papers.representation import paper_text
 
@@ -68,10 +70,10 @@ def documents(with_keywords: bool = False) -> list[Doc]:
     first = min(r.hf_listed_on for r in records)
     docs = []
     for record in records:
-        text = paper_text(record)
-        if with_keywords and record.ai_keywords:
-            text += " Keywords: " + ", ".join(record.ai_keywords)
-        docs.append(Doc(text, record.hf_listed_on, (record.hf_listed_on - first).days // 7))
+        plain = paper_text(replace(record, ai_keywords=None))
+        text = paper_text(record) if with_keywords else plain
+        week = (record.hf_listed_on - first).days // 7
+        docs.append(Doc(text, plain.lower(), record.hf_listed_on, week))
     return docs
 
 
@@ -167,16 +169,16 @@ def evaluate(matrix, docs: list[Doc], on_interest: np.ndarray, rng: random.Rando
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only WordLlama and the shipped tf-idf + SVD")
-    parser.add_argument("--keywords", action="store_true", help="append HF ai_keywords to each paper's text")
+    parser.add_argument("--no-keywords", action="store_true", help="leave HF ai_keywords out of each paper's text")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsletter.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
-    docs = documents(with_keywords=args.keywords)
+    docs = documents(with_keywords=not args.no_keywords)
     print(f"papers={len(docs)} weeks={max(d.week for d in docs) + 1} interests={len(INTERESTS)}")
-    flags = {name: np.array([bool(re.search(p, d.text.lower())) for d in docs]) for name, p in INTERESTS.items()}
+    flags = {name: np.array([bool(re.search(p, d.plain)) for d in docs]) for name, p in INTERESTS.items()}
     names = ["wordllama-256", "tfidf-svd-256 (shipped)"] if args.quick else list(REPRESENTATIONS)
     summary = []
     for name in names:

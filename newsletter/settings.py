@@ -216,6 +216,8 @@ PAPERS_ARXIV_DELAY = 3.0  # seconds between two arXiv API requests, as arXiv ask
 PAPERS_TEXT_MODEL = env_str("PAPERS_TEXT_MODEL", "tfidf")
 PAPERS_TFIDF_PATH = Path(env_str("PAPERS_TFIDF_PATH") or BASE_DIR / "papers" / "textmodel" / "tfidf-svd-256.npz")
 PAPERS_WORDLLAMA_DIR = env_str("PAPERS_WORDLLAMA_DIR") or None
+# The learned topic tagger of each text model, tagger-<PAPERS_TEXT_MODEL>.npz (papers/tagging.py).
+PAPERS_TAGGER_DIR = BASE_DIR / "papers" / "textmodel"
 
 # Admin dashboard: a source whose last successful ingestion is older than this shows in red; the page
 # waits this many seconds for Celery workers to answer a ping (while its queries run).

@@ -18,7 +18,7 @@ from papers import tasks
 from papers.ingest import detect_source, ingest_content, start_run
 from papers.models import IngestionRun, Paper, PaperTopic, Topic
 from papers.representation import represent_papers
-from papers.tagging import retag
+from papers.tagging import retag, tagger
 
 
 class AdminCSS:
@@ -46,7 +46,8 @@ class TopicForm(forms.ModelForm):
         help_texts = {
             "keywords": "One keyword or phrase per line, matched case-insensitively as whole words (plurals too). "
             "End with * to match word beginnings (agent* matches agents, agentic). Start with “title:” for a word "
-            "that only counts in titles. A title match weighs three times an abstract match.",
+            "that only counts in titles. A title match weighs three times an abstract match. The learned tagger "
+            "weighs these matches beside the paper's text: more keywords only ever add papers to the topic.",
             "arxiv_categories": "Space-separated arXiv categories, e.g. cs.CL cs.LG; q-bio* matches every q-bio one.",
         }
 
@@ -54,7 +55,7 @@ class TopicForm(forms.ModelForm):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ["name", "slug", "active", "paper_count", "keyword_count", "arxiv_categories"]
+    list_display = ["name", "slug", "active", "paper_count", "keyword_count", "arxiv_categories", "tagged_by"]
     list_editable = ["active"]
     search_fields = ["name", "slug", "keywords"]
     prepopulated_fields = {"slug": ["name"]}
@@ -72,6 +73,11 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description="keywords")
     def keyword_count(self, topic):
         return len(topic.keyword_list)
+
+    @admin.display(description="tagged by")
+    def tagged_by(self, topic):
+        # A topic made after the tagger was fitted has no learned weights: its keywords alone decide.
+        return "learned model + keywords" if topic.slug in tagger().slugs else "keywords only"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,4 +1,5 @@
-"""A text representation of every paper: one L2-normalised 256-dimension float32 vector of its title and abstract.
+"""A text representation of every paper: one L2-normalised 256-dimension float32 vector of its title, abstract
+and Hugging Face ai_keywords.
 
 Two models, chosen by PAPERS_TEXT_MODEL, both installed with the project so nothing is downloaded at run time:
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 DIMENSIONS = 256
 BATCH = 500
-TEXT_FIELDS = ("title", "abstract")  # what paper_text reads: a change to these needs a new vector
+TEXT_FIELDS = ("title", "abstract", "ai_keywords")  # what paper_text reads: a change needs a new vector
 MODELS = ("tfidf", "wordllama")
 WORDLLAMA_CONFIG = "l2_supercat"
 # How the tf-idf model reads text; fit_tfidf and the loader must agree, so both take them from here.
@@ -149,10 +150,16 @@ def represent(texts: Sequence[str]) -> np.ndarray:
 
 
 def paper_text(paper) -> str:
-    """What a paper's vector is made of: its title, then its abstract."""
-    title = " ".join((paper.title or "").split())
-    abstract = " ".join((paper.abstract or "").split())
-    return f"{title}. {abstract}" if abstract else title
+    """What a paper's vector is made of: its title, its abstract, then Hugging Face's ai_keywords if any."""
+    parts = [" ".join((paper.title or "").split()), " ".join((paper.abstract or "").split())]
+    if paper.ai_keywords:
+        parts.append("Keywords: " + ", ".join(paper.ai_keywords))
+    text = ""
+    for part in filter(None, parts):
+        if text:
+            text += " " if text.endswith((".", "?", "!")) else ". "
+        text += part
+    return text
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

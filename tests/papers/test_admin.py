@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from papers.ingest import ingest_content
 from papers.models import IngestionRun, Paper, Topic
-from tests.factories import make_paper
+from tests.factories import make_paper, make_topic
 from tests.papers.conftest import real
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,16 @@ def test_it_counts_the_papers_of_each_topic(admin_client, demo_day):
     response = admin_client.get(reverse("admin:papers_topic_changelist"))
     counts = {t.slug: t.num_papers for t in response.context["cl"].result_list}
     assert counts["agents"] == Paper.objects.filter(topics__slug="agents").count() > 0
+
+
+def test_it_says_which_topics_the_learned_tagger_knows(admin_client, default_topics):
+    make_topic("knots", name="Knot theory", keywords="knot invariant")
+    page = admin_client.get(reverse("admin:papers_topic_changelist")).content.decode()
+    rows = {row.split("</th>")[0]: row for row in page.split('<th class="field-name">')[1:]}
+    knots = next(row for name, row in rows.items() if "Knot theory" in name)
+    agents = next(row for name, row in rows.items() if "Agents &amp; tool use" in name)
+    assert "keywords only" in knots
+    assert "learned model + keywords" in agents
 
 
 def test_it_queues_a_run_now_and_says_so(admin_client, django_capture_on_commit_callbacks):

@@ -58,11 +58,17 @@ def test_it_names_the_tfidf_model_after_its_file(settings, tmp_path):
     assert shipped.startswith("tfidf-svd-256-")
 
 
-def test_it_reads_the_title_then_the_abstract():
+def test_it_reads_the_title_the_abstract_then_the_ai_keywords():
     class Paper:
         title = "Medusa:  simple LLM\n inference acceleration"
         abstract = "Extra decoding heads."
+        ai_keywords = ["speculative decoding", "LLM inference"]
 
+    assert paper_text(Paper()) == (
+        "Medusa: simple LLM inference acceleration. Extra decoding heads. "
+        "Keywords: speculative decoding, LLM inference"
+    )
+    Paper.ai_keywords = []
     assert paper_text(Paper()) == "Medusa: simple LLM inference acceleration. Extra decoding heads."
 
 
