@@ -41,22 +41,22 @@ STAGES = {  # stage -> functions whose cumulative time is that stage's
 }
 
 
-def bench_database(url: str) -> str:
+def bench_database(url: str, name: str = "bench_digests") -> str:
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/bench_digests"))
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def create_database(url: str, keep: bool) -> bool:
+def create_database(url: str, keep: bool, name: str = "bench_digests") -> bool:
     """Create the benchmark database; return whether it already held the population (with --keep)."""
     import psycopg
 
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench_digests'").fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and keep:
             return True
-        conn.execute("DROP DATABASE IF EXISTS bench_digests WITH (FORCE)")
-        conn.execute("CREATE DATABASE bench_digests")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     return False
 
 
@@ -319,6 +319,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database (and reuse it)")
     parser.add_argument("--concurrency", type=int, default=WORKER_PROCESSES, help="worker (and ceiling) processes")
+    parser.add_argument("--feedback", type=float, default=0.0, help="share of readers with 5-20 feedback clicks")
+    parser.add_argument("--database", default="bench_digests", help="name of the benchmark's own database")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -326,7 +328,7 @@ def main() -> int:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     port = free_port()
     os.environ.update(
-        DATABASE_URL=bench_database(url),
+        DATABASE_URL=bench_database(url, args.database),
         REDIS_URL=redis_url,
         DJANGO_SETTINGS_MODULE="newsletter.settings",
         EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=20",
@@ -334,7 +336,7 @@ def main() -> int:
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
         LOG_LEVEL="WARNING",
     )
-    kept = create_database(url, args.keep)
+    kept = create_database(url, args.keep, args.database)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -343,7 +345,9 @@ def main() -> int:
     from django.utils import timezone
 
     from bench import population
+    from newsletter.models import ProfileVote
     from papers.models import Paper
+    from papers.representation import represent_papers
     from subscribers.models import Subscriber
 
     call_command("migrate", verbosity=0)
@@ -353,7 +357,12 @@ def main() -> int:
         Subscriber.objects.all().delete()
         Paper.objects.all().delete()
         population.create(args.subscribers, args.papers, timezone.now())
+        represent_papers()  # as ingestion does
         print(f"built {args.subscribers} subscribers and {args.papers} papers in {time.perf_counter() - start:.0f}s")
+    ProfileVote.objects.all().delete()
+    if args.feedback:
+        learners = population.create_feedback(args.feedback)
+        print(f"{learners} readers have 5-20 feedback clicks ({ProfileVote.objects.count()} in all)")
 
     folder = Path(tempfile.mkdtemp(prefix="paperboy-sink-"))
     sink = start_sink(folder, port)

@@ -8,6 +8,7 @@ the number of distinct preferences; then renders 2,000 of those digests and prin
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -20,7 +21,8 @@ NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 TOPICS = list(range(1, 13))
 
 
-def build_pool(papers: int):
+def build_pool(papers: int, vectors: bool = False):
+    """The benchmark's pool; with `vectors`, the papers' text vectors and titles too, as profiles need."""
     from newsletter.ranking import Pool, candidate_text
 
     candidates = []
@@ -28,7 +30,33 @@ def build_pool(papers: int):
         row = {**spec.row, "id": spec.n + 1, "project_page": ""}
         popularity = spec.upvote_history[-1] / 300
         candidates.append(population_candidate(row, spec.topics, min(popularity, 1.0), candidate_text(row)))
-    return Pool(candidates, {tid: f"Topic {tid}" for tid in TOPICS})
+    pool = Pool(candidates, {tid: f"Topic {tid}" for tid in TOPICS}, text_vectors(candidates) if vectors else {})
+    if vectors:
+        pool.know({}, {c.id: c.row["title"] for c in candidates})
+    return pool
+
+
+def text_vectors(candidates) -> dict:
+    from papers.representation import represent
+
+    vectors = represent([f"{c.row['title']}. {c.row['abstract']}" for c in candidates])
+    return {c.id: vector for c, vector in zip(candidates, vectors, strict=True)}
+
+
+def profiles(count: int, share: float, papers: int, seed: int = 3) -> list:
+    """`share` of the readers with 5-20 "more / less like this" clicks (4 in 5 "more") on papers of the pool."""
+    from newsletter.ranking import NO_PROFILE, Profile
+
+    rng = random.Random(seed)
+    result = []
+    for _ in range(count):
+        if rng.random() >= share:
+            result.append(NO_PROFILE)
+            continue
+        clicked = rng.sample(range(1, papers + 1), rng.randint(5, 20))
+        liked = sorted(pid for pid in clicked if rng.random() < 0.8)
+        result.append(Profile(tuple(liked), tuple(sorted(set(clicked) - set(liked)))))
+    return result
 
 
 def population_candidate(row: dict, topics: dict, popularity: float, text: str):
@@ -42,6 +70,7 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=100_000)
     parser.add_argument("--papers", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--feedback", type=float, default=0.0, help="share of readers with 5-20 feedback clicks")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsletter.settings")
     sys.path.insert(0, str(ROOT))
@@ -55,17 +84,24 @@ def main() -> int:
     from subscribers.models import Subscriber
 
     readers = population.preferences(args.readers, TOPICS)
-    prefs = [Preferences.build(r.topics, r.follow, r.mute, r.paper_count, r.daily) for r in readers]
+    taught = profiles(args.readers, args.feedback, args.papers)
+    prefs = [
+        Preferences.build(r.topics, r.follow, r.mute, r.paper_count, r.daily, profile)
+        for r, profile in zip(readers, taught, strict=True)
+    ]
     since = [NOW.date() - timedelta(days=1 if r.daily else 7) for r in readers]
+    # A reader's own papers are left out of their digest, as compose does.
+    exclude = [set(p.liked + p.disliked) for p in taught]
     times = []
     for _ in range(args.runs):
-        pool = build_pool(args.papers)  # a fresh pool: nothing ranked yet
+        pool = build_pool(args.papers, vectors=bool(args.feedback))  # a fresh pool: nothing ranked yet
         start = time.perf_counter()
-        picks = [pool.picks_for(p, s, set()) for p, s in zip(prefs, since, strict=True)]
+        picks = [pool.picks_for(p, s, x) for p, s, x in zip(prefs, since, exclude, strict=True)]
         times.append(time.perf_counter() - start)
     ranked = statistics.median(times)
     print(
-        f"ranking: {args.readers} readers, {len(set(prefs))} distinct preferences, {args.papers} papers: "
+        f"ranking: {args.readers} readers ({sum(1 for p in taught if p)} with a profile), "
+        f"{len(set(prefs))} distinct preferences, {args.papers} papers: "
         f"{ranked:.3f}s (median of {args.runs}), {ranked / args.readers * 1e6:.1f} us per reader"
     )
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from newsletter.claims import request_digest_now, resume_sending
-from newsletter.models import Delivery, DeliveryItem, Feedback, SendingSwitch
+from newsletter.models import Delivery, DeliveryItem, Feedback, ProfileVote, SendingSwitch
 from newsletter.tasks import enqueue_batches
 
 
@@ -62,6 +62,23 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_select_related = ["paper", "delivery"]
     search_fields = ["paper__arxiv_id", "paper__title", "delivery__subscriber__email"]
     readonly_fields = ["delivery", "paper", "direction", "created_at", "topics", "muted_keyword"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProfileVote)
+class ProfileVoteAdmin(admin.ModelAdmin):
+    """The papers that taught readers' profiles; the readers change them (preferences page), not the operator."""
+
+    list_display = ["updated_at", "direction", "source", "paper", "subscriber"]
+    list_filter = ["direction", "source"]
+    list_select_related = ["paper", "subscriber"]
+    search_fields = ["paper__arxiv_id", "paper__title", "subscriber__email"]
+    readonly_fields = ["subscriber", "paper", "direction", "source", "created_at", "updated_at"]
 
     def has_add_permission(self, request):
         return False

@@ -8,10 +8,12 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from newsletter.models import Delivery, DeliveryItem
+from newsletter.profile import profiles_for
 from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
 from newsletter.scheduling import first_window_days, period_label
 from papers.demo import demo_span
 from papers.models import Paper, PaperTopic, Topic
+from papers.representation import vectors_for
 from subscribers.models import Subscriber, SubscriberTopic
 
 BADGES_PER_PAPER = 3
@@ -125,6 +127,14 @@ def _already_sent(subscriber_ids: list[int], since: date, composing: list[int]) 
     return sent
 
 
+def _profiles(subscriber_ids: list[int], pool: Pool) -> dict:
+    """The batch's profiles, with the vectors of their papers the pool lacks: at most two queries."""
+    profiles, titles = profiles_for(subscriber_ids)
+    missing = pool.missing_vectors(titles)
+    pool.know(vectors_for(missing) if missing else {}, titles)
+    return profiles
+
+
 def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]]:
     """The items already recorded for these deliveries (a retry, a web version), as they were picked."""
     rows: dict[int, list[dict]] = defaultdict(list)
@@ -174,6 +184,7 @@ def compose(
     pool = cache.get(*window, now) if cache else load_pool(*window, now)
     recorded = _recorded_picks(saved_ids, pool)
     sent = _already_sent(subscriber_ids, window[0], saved_ids)
+    profiles = _profiles(subscriber_ids, pool)
     rows = {c.id: c for c in pool.candidates}
 
     digests = []
@@ -186,9 +197,12 @@ def compose(
         if delivery.id in recorded:
             digest.items = recorded[delivery.id]
         else:
+            profile = profiles.get(sub.id)
             prefs = Preferences.build(
-                weights[sub.id], sub.follow_keywords, sub.mute_keywords, sub.paper_count, digest.daily
+                weights[sub.id], sub.follow_keywords, sub.mute_keywords, sub.paper_count, digest.daily, profile
             )
+            if profile:  # the papers that taught the profile are known to the reader already
+                sent[sub.id].update(profile.liked + profile.disliked)
             for n, pick in enumerate(pool.picks_for(prefs, start, sent[sub.id]), start=1):
                 paper = rows[pick.paper_id]
                 digest.items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, pool.topic_names)))

@@ -1,18 +1,20 @@
-"""Feedback from the email: "more/less like this" moves a reader's topic weights, within bounds."""
+"""Feedback from the email: "more/less like this" teaches the reader's profile that one paper.
+
+Topic weights are the reader's own setting on the preferences page (within bounds); a click no longer moves a
+whole topic, so "less like this" on one paper lowers papers like it and leaves the rest of its topic alone.
+"""
 
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest, Least
 
-from newsletter.models import Delivery, DeliveryItem, Feedback
+from newsletter import profile
+from newsletter.models import Delivery, DeliveryItem, Feedback, ProfileVote
 from papers.models import Paper, PaperTopic
 from subscribers.models import Subscriber, SubscriberTopic
 from subscribers.tokens import BadToken, make_token, read_link
 
-STEP = 1.25  # one "more" multiplies a topic's weight by this, one "less" divides by it
-MIN_WEIGHT = 0.25  # bounds, so a few clicks never take over (or wipe out) a digest
+MIN_WEIGHT = 0.25  # bounds of a topic weight
 MAX_WEIGHT = 3.0
 # The weights the preferences page sets for each plain word.
 LEVELS = {"less": 0.5, "normal": 1.0, "more": 2.0}
@@ -33,7 +35,6 @@ class Target:
     direction: str
     followed: list[str] = field(default_factory=list)  # names of the paper's topics the reader follows
     outside: list[str] = field(default_factory=list)  # names of its topics they don't follow
-    topic_ids: list[int] = field(default_factory=list)  # ids of `followed`
 
     @property
     def subscriber(self) -> Subscriber:
@@ -73,7 +74,6 @@ def find_target(token: str, paper_id: int, direction: str) -> Target | None:
     for row in scores.order_by("-score", "topic__position"):
         if row.topic_id in followed:
             target.followed.append(row.topic.name)
-            target.topic_ids.append(row.topic_id)
         else:
             target.outside.append(row.topic.name)
     return target
@@ -84,16 +84,11 @@ def existing(target: Target) -> Feedback | None:
 
 
 def apply(target: Target) -> tuple[Feedback, bool]:
-    """Record the feedback and move the weights once; a replay of the same link changes nothing."""
+    """Record the feedback and teach the profile once; a replay of the same link changes nothing."""
     try:
         with transaction.atomic():
-            feedback = Feedback.objects.create(
-                delivery=target.delivery, paper=target.paper, direction=target.direction, topics=target.followed
-            )
-            factor = STEP if target.more else 1 / STEP
-            SubscriberTopic.objects.filter(subscriber=target.subscriber, topic_id__in=target.topic_ids).update(
-                weight=Greatest(Least(F("weight") * factor, MAX_WEIGHT), MIN_WEIGHT)
-            )
+            feedback = Feedback.objects.create(delivery=target.delivery, paper=target.paper, direction=target.direction)
+            profile.learn(target.subscriber.pk, target.paper.pk, target.direction, ProfileVote.Source.DIGEST)
     except IntegrityError:
         return existing(target), False
     return feedback, True
@@ -113,12 +108,11 @@ def mute(target: Target, feedback: Feedback, keyword: str) -> bool:
     return True
 
 
-def outcome(direction: str, names: list[str]) -> str:
-    """'You'll see more Efficient models and Language models.'"""
-    if not names:
-        return ""
-    listed = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
-    return f"You'll see {'more' if direction == Feedback.Direction.MORE else 'fewer'} {listed} papers."
+def outcome(direction: str) -> str:
+    """What a click does, in the reader's words."""
+    if direction == Feedback.Direction.MORE:
+        return "You'll see more papers like this one."
+    return "You'll see fewer papers like this one; the rest of its topics stay as they are."
 
 
 def set_levels(subscriber: Subscriber, levels: dict[int, str]) -> int:
@@ -132,7 +126,8 @@ def set_levels(subscriber: Subscriber, levels: dict[int, str]) -> int:
 
 
 def reset(subscriber: Subscriber) -> None:
-    """Weights back to 1 and the keywords muted from feedback unmuted; keywords muted on the form stay."""
+    """Weights back to 1, the learned profile emptied and the keywords muted from feedback unmuted; keywords muted
+    on the form stay."""
     given = Feedback.objects.filter(delivery__subscriber=subscriber).exclude(muted_keyword="")
     with transaction.atomic():
         muted = set(given.values_list("muted_keyword", flat=True))
@@ -141,3 +136,4 @@ def reset(subscriber: Subscriber) -> None:
         row.mute_keywords = [w for w in row.mute_keywords if w not in muted]
         row.save(update_fields=["mute_keywords", "updated_at"])
         given.update(muted_keyword="")
+        profile.forget_all(subscriber)

@@ -124,3 +124,29 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.paper_id} in {self.delivery_id}"
+
+
+class ProfileVote(models.Model):
+    """One paper that taught a reader's profile: liked ("more") or not ("less"), from a digest or picked.
+
+    The profile is these rows and nothing else, so the reader sees every one on the preferences page,
+    removing a row undoes exactly its effect, and deleting the reader deletes them.
+    """
+
+    class Source(models.TextChoices):
+        DIGEST = "digest", "From a digest"
+        PICKED = "picked", "Picked on the preferences page"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="profile_votes")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="profile_votes")
+    direction = models.CharField(max_length=4, choices=Feedback.Direction.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "paper"], name="one_profile_vote_per_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} {self.direction} {self.paper_id}"

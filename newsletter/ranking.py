@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
+from papers.representation import vectors_for
 from subscribers.models import weight_level
 
 RELEVANCE_WEIGHT = 0.65
@@ -21,10 +22,39 @@ VELOCITY_WINDOW = timedelta(hours=72)
 NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
 RANKINGS_KEPT = 2_000  # orderings, pick lists and topic scores a pool keeps, the least recently used going first
 HEAD = 64  # relevant papers ordered up front: enough for nearly every reader's picks, deferrals and skips
+# The learned profile (see Pool.affinity): how close a paper's text vector is to the papers a reader liked,
+# in standard deviations of the pool's own paper-to-paper similarity, so any representation reads the same.
+# The values were chosen on the tune block of bench/personalisation.py (docs/personalisation.md).
+LIKE_FLOOR = 1.0  # closer than this many deviations above the typical pair starts to count
+LIKE_FULL = 3.0  # this close counts fully
+LIKE_WEIGHT = 3.0  # a fully close paper gains three times the reader's best topic and keyword match
+CENTROID_FLOOR = 1.0  # the same for the liked papers as a whole, in deviations of the pool's spread of it
+CENTROID_FULL = 3.0
+CENTROID_WEIGHT = 2.0
+PROFILE_ENTRY = 0.5  # this close, a paper outside the reader's topics and keywords is a candidate too
+DISLIKE_FLOOR = 3.0  # "less like this" lowers near-duplicates only, not the paper's whole topic
+DISLIKE_FULL = 6.0
+DISLIKE_WEIGHT = 1.0
+SCALE_SAMPLE = 256  # papers whose pairwise similarities give the pool's typical similarity
+TITLE_CHARS = 60  # a liked paper's title in a reason is cut at a word before this
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
     "project_page", "pinned", "trending_date", "ai_keywords",
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The papers a reader said "more" (liked) and "less" (disliked) to, as sorted paper ids."""
+
+    liked: tuple[int, ...] = ()
+    disliked: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.liked or self.disliked)
+
+
+NO_PROFILE = Profile()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +66,46 @@ class Preferences:
     mute: tuple[str, ...] = ()
     count: int = 10
     daily: bool = False
+    profile: Profile = NO_PROFILE
 
     @classmethod
-    def build(cls, topic_weights: dict[int, float], follow, mute, count: int, daily: bool) -> "Preferences":
+    def build(
+        cls, topic_weights: dict[int, float], follow, mute, count: int, daily: bool, profile: Profile | None = None
+    ) -> "Preferences":
         def clean(words) -> tuple[str, ...]:
             return tuple(sorted({w.strip().lower() for w in words or () if isinstance(w, str) and w.strip()}))
 
         weights = tuple(sorted((tid, w) for tid, w in topic_weights.items() if w > 0))
-        return cls(weights, clean(follow), clean(mute), count, daily)
+        return cls(weights, clean(follow), clean(mute), count, daily, profile or NO_PROFILE)
 
     @property
     def ordering(self) -> tuple:
-        """What the order of relevant papers depends on: not count or daily, so more readers share one."""
+        """What the order of relevant papers depends on: not count or daily, so more readers share one.
+
+        Readers without a profile keep the same three-part key, so they share rankings exactly as before.
+        """
+        if self.profile:
+            return (self.topic_weights, self.follow, self.mute, self.profile)
         return (self.topic_weights, self.follow, self.mute)
+
+
+@dataclass(slots=True)
+class Affinity:
+    """What one profile makes of every candidate (by position)."""
+
+    like: np.ndarray  # 0..1: closeness to the nearest liked paper
+    centroid: np.ndarray  # 0..1: closeness to the liked papers as a whole
+    dislike: np.ndarray  # 0..1: closeness to the nearest disliked paper (near-duplicates only)
+    nearest: np.ndarray  # the liked paper it is closest to, or -1
+
+
+@dataclass(slots=True)
+class Taste:
+    """A profile's part in one ranking: for each candidate (by position) what it added, and whether it led."""
+
+    like: np.ndarray  # added to the paper's relevance, 0..LIKE_WEIGHT
+    nearest: np.ndarray  # the liked paper it is closest to
+    mostly: np.ndarray  # the profile added more than topics and keywords: the reason leads with it
 
 
 @dataclass(slots=True)
@@ -69,6 +126,8 @@ class Ranked:
     keywords: list[str]  # followed keywords it mentions
     pinned: bool
     primary_topic: int | None  # the followed topic this pick counts against for variety
+    liked: str = ""  # the title of the liked paper it is close to, when that moved it up
+    mostly_liked: bool = False  # that closeness moved it up more than its topics and keywords
 
 
 @dataclass(slots=True)
@@ -82,6 +141,12 @@ class TopicScores:
     primary: list[int]  # the strongest followed topic (the first on a tie), or NO_TOPIC
     followed_slots: list[int] | None  # with every weight at 1: which of each paper's topic slots are followed, as bits
     picks: dict[int | tuple, "Pick"] = field(default_factory=dict)  # by position (and matched keywords)
+    _primary: np.ndarray | None = None  # `primary` as an array, for the readers with a profile
+
+    def primary_array(self) -> np.ndarray:
+        if self._primary is None:
+            self._primary = np.asarray(self.primary, dtype=np.int64)
+        return self._primary
 
 
 class Ranking:
@@ -93,12 +158,21 @@ class Ranking:
     left for it to find when a batch's pool is dropped.
     """
 
-    __slots__ = ("scores", "follow", "primary", "positions", "keys", "_pinned", "_head", "_order")
+    __slots__ = ("scores", "follow", "primary", "taste", "positions", "keys", "_pinned", "_head", "_order")
 
-    def __init__(self, scores: TopicScores, follow: tuple[str, ...], positions: np.ndarray, keys: np.ndarray):
+    def __init__(
+        self,
+        scores: TopicScores,
+        follow: tuple[str, ...],
+        positions: np.ndarray,
+        keys: np.ndarray,
+        taste: Taste | None = None,
+        primary: list[int] | None = None,
+    ):
         self.scores = scores
         self.follow = follow
-        self.primary = self.scores.primary
+        self.primary = self.scores.primary if primary is None else primary
+        self.taste = taste
         self.positions = positions
         self.keys = keys
         self._pinned: tuple[int, ...] = ()
@@ -163,6 +237,7 @@ class Pool:
 
     candidates: list[Candidate]
     topic_names: dict[int, str]
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # text vectors by paper id, loaded with the pool
     _dates: list[date] = field(init=False)
     _by_date: list[Candidate] = field(init=False)
     by_popularity: list[Candidate] = field(init=False)
@@ -177,6 +252,9 @@ class Pool:
     _hits: dict[str, np.ndarray] = field(default_factory=dict)
     _topic_scores: OrderedDict[tuple, TopicScores] = field(default_factory=OrderedDict)
     _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
+    _matrix: np.ndarray | None = field(init=False)  # the candidates' vectors, one column per position (zeros without)
+    _scale: tuple[float, float] | None = field(init=False, default=None)
+    titles: dict[int, str] = field(default_factory=dict)  # of the papers in the batch's profiles, for reasons
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -201,6 +279,60 @@ class Pool:
                 self._slot_topic[k, n] = self._topic_columns[tid]
                 self._slot_tid[k, n] = tid
                 self._slot_score[k, n] = score
+        self._matrix = None
+        if self.vectors:
+            # Columns, so a profile's similarities come out as one row per liked paper and reduce along rows:
+            # numpy reduces a (16, 2000) array over its first axis several times faster than a (2000, 16) one.
+            dimensions = len(next(iter(self.vectors.values())))
+            self._matrix = np.zeros((dimensions, len(self.at)), dtype=np.float32)
+            for n, c in enumerate(self.at):
+                if c.id in self.vectors:
+                    self._matrix[:, n] = self.vectors[c.id]
+
+    def missing_vectors(self, paper_ids) -> list[int]:
+        """Which of these papers (liked or disliked ones, often older than the window) have no vector here yet."""
+        return [pid for pid in paper_ids if pid not in self.vectors]
+
+    def know(self, vectors: dict[int, np.ndarray], titles: dict[int, str]) -> None:
+        """Keep the vectors and titles of papers in the batch's profiles, for this and later batches."""
+        self.vectors.update(vectors)
+        self.titles.update(titles)
+
+    def scale(self) -> tuple[float, float]:
+        """The mean and spread of the cosine similarity of two of the pool's papers: what "close" is measured in."""
+        if self._scale is None:
+            self._scale = (0.0, 1.0)
+            if self._matrix is not None and self._matrix.shape[1] > 2:
+                step = max(1, self._matrix.shape[1] // SCALE_SAMPLE)  # evenly spaced: the same pool, the same scale
+                sample = self._matrix[:, ::step][:, :SCALE_SAMPLE].T
+                pairs = (sample @ sample.T)[np.triu_indices(len(sample), 1)]
+                self._scale = (float(pairs.mean()), max(float(pairs.std()), 0.02))
+        return self._scale
+
+    def affinity(self, profile: Profile) -> Affinity:
+        """How close every candidate is to the profile's liked and disliked papers: one product per side."""
+        size = len(self.at)
+        like, centroid, dislike = np.zeros(size), np.zeros(size), np.zeros(size)
+        nearest = np.full(size, -1, dtype=np.int64)
+        if self._matrix is None:
+            return Affinity(like, centroid, dislike, nearest)
+        mean, spread = self.scale()
+        liked = [pid for pid in profile.liked if pid in self.vectors]
+        if liked:
+            similarity = np.stack([self.vectors[pid] for pid in liked]) @ self._matrix  # (liked, candidates)
+            deviations = (similarity.max(axis=0) - mean) / spread
+            like = np.clip((deviations - LIKE_FLOOR) / (LIKE_FULL - LIKE_FLOOR), 0.0, 1.0)
+            if CENTROID_WEIGHT:
+                closeness = similarity.mean(axis=0)  # to the mean of the liked vectors, up to its length
+                deviations = (closeness - closeness.mean()) / max(float(closeness.std()), 1e-6)
+                centroid = np.clip((deviations - CENTROID_FLOOR) / (CENTROID_FULL - CENTROID_FLOOR), 0.0, 1.0)
+            nearest = np.array(liked, dtype=np.int64)[similarity.argmax(axis=0)]
+        disliked = [pid for pid in profile.disliked if pid in self.vectors]
+        if disliked:
+            similarity = np.stack([self.vectors[pid] for pid in disliked]) @ self._matrix
+            deviations = (similarity.max(axis=0) - mean) / spread
+            dislike = np.clip((deviations - DISLIKE_FLOOR) / (DISLIKE_FULL - DISLIKE_FLOOR), 0.0, 1.0)
+        return Affinity(like, centroid, dislike, nearest)
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -255,6 +387,8 @@ class Pool:
         """A relevant paper's pick: readers with the same weights and matched keywords share it, and its words."""
         scores, mentions = ranking.scores, self.mentions
         keywords = tuple([word for word in ranking.follow if position in mentions(word)]) if ranking.follow else ()
+        if ranking.taste is not None and ranking.taste.like[position] > 0:
+            return self._liked_pick(position, ranking, keywords)  # one reader's own words: not shared
         key = (position, *keywords) if keywords else position  # one flat key, a plain int when it can be
         pick = scores.picks.get(key)
         if pick is None:
@@ -278,7 +412,24 @@ class Pool:
         entry = Ranked(c, matched, list(keywords), pinned, None if primary == NO_TOPIC else primary)
         return Pick(c.id, reason(entry, self.topic_names, weights), False)
 
+    def _liked_pick(self, position: int, ranking: Ranking, keywords: tuple[str, ...]) -> Pick:
+        c, weights, taste = self.at[position], dict(ranking.scores.topic_weights), ranking.taste
+        matched = topic_match(c, weights)
+        primary = ranking.scores.primary[position]
+        entry = Ranked(
+            c,
+            matched,
+            list(keywords),
+            c.pinned and bool(matched),
+            None if primary == NO_TOPIC else primary,
+            liked=self.titles.get(int(taste.nearest[position]), ""),
+            mostly_liked=bool(taste.mostly[position]),
+        )
+        return Pick(c.id, reason(entry, self.topic_names, weights), False)
+
     def ranking(self, prefs: Preferences) -> Ranking:
+        if prefs.profile:  # one reader's own: kept, it would only push shared rankings out of the pool
+            return rank(self, prefs)
         key = prefs.ordering
         return kept(self._rankings, key, lambda: rank(self, prefs))
 
@@ -287,6 +438,8 @@ class Pool:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.
         # (A plain tuple: hashed and compared in C, once per reader.)
+        if prefs.profile:
+            return choose(self, prefs, since, exclude)
         key = (prefs.topic_weights, prefs.follow, prefs.mute, prefs.count, prefs.daily, since)
         return kept(self._picks, key, lambda: choose(self, prefs, since, exclude))
 
@@ -328,7 +481,7 @@ def popularity(rows: list[dict], snapshots: list[dict], now: datetime) -> dict[i
 
 
 def load_pool(since: date, until: date, now: datetime) -> Pool:
-    """Every visible paper trending between `since` and `until`, in four queries whatever its size."""
+    """Every visible paper trending between `since` and `until`, in five queries whatever its size."""
     window = {"paper__hidden": False, "paper__trending_date__gte": since, "paper__trending_date__lte": until}
     rows = list(
         Paper.objects.visible()
@@ -360,7 +513,7 @@ def load_pool(since: date, until: date, now: datetime) -> Pool:
         )
         for r in rows
     ]
-    return Pool(candidates, topic_names)
+    return Pool(candidates, topic_names, vectors_for([r["id"] for r in rows]))
 
 
 def candidate_text(row: dict) -> str:
@@ -380,15 +533,27 @@ def tuned(entry: Ranked, topic_names: dict[int, str], weights: dict[int, float])
     return ""
 
 
+def close_to(title: str) -> str:
+    """The reason part "Close to 'Medusa: simple LLM inference…', which you liked"."""
+    title = " ".join(title.split())
+    if len(title) > TITLE_CHARS:
+        title = title[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",.:;") + "…"
+    return f"Close to '{title}', which you liked"
+
+
 def reason(entry: Ranked, topic_names: dict[int, str], weights: dict[int, float] | None = None) -> str:
     names = [topic_names.get(tid, "?") for tid, _ in sorted(entry.matched, key=lambda m: -m[1])]
     parts = []
     if entry.pinned:
         parts.append(f"Editor's pick for {names[0]}")
+    if entry.liked and entry.mostly_liked:
+        parts.append(close_to(entry.liked))
     if entry.keywords:
         parts.append("Mentions " + ", ".join(f"'{k}'" for k in entry.keywords))
     if names:
         parts.append(("Matches your topic: " if len(names) == 1 else "Matches your topics: ") + ", ".join(names))
+    if entry.liked and not entry.mostly_liked:
+        parts.append(close_to(entry.liked))
     if weights and entry.primary_topic is not None:
         parts.append(tuned(entry, topic_names, weights))
     return " · ".join(p for p in parts if p)
@@ -412,6 +577,8 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     if prefs.follow:
         hits = [pool.keyword_hits(word) for word in prefs.follow]
         relevance = relevance + KEYWORD_RELEVANCE * sum(hits[1:], hits[0])
+    if prefs.profile:
+        return rank_with_profile(pool, prefs, relevance)
     relevant = relevance > 0
     if prefs.mute:
         relevant &= ~pool.mentioning(prefs.mute)
@@ -420,6 +587,28 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     top_relevance = float(relevance.max()) if len(positions) else 0.0
     keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
     return Ranking(pool.topic_scores(prefs.topic_weights), prefs.follow, positions, keys)
+
+
+def rank_with_profile(pool: Pool, prefs: Preferences, relevance: np.ndarray) -> Ranking:
+    """`rank` for a reader with a profile: closeness to liked papers adds to relevance, to disliked ones takes away.
+
+    A paper close enough to a liked one is a candidate even outside the reader's topics and keywords (topics
+    are tagged by a model and miss some papers); one picked mostly for that counts against no topic's share.
+    """
+    scores = pool.topic_scores(prefs.topic_weights)
+    affinity = pool.affinity(prefs.profile)
+    allowed = ~pool.mentioning(prefs.mute) if prefs.mute else np.ones(len(pool.at), dtype=bool)
+    matched = (relevance > 0) & allowed
+    topical = relevance / (float(relevance[matched].max()) if matched.any() else 1.0)
+    like = LIKE_WEIGHT * affinity.like + CENTROID_WEIGHT * affinity.centroid
+    total = topical + like - DISLIKE_WEIGHT * affinity.dislike
+    close = np.maximum(affinity.like, affinity.centroid)
+    positions = np.flatnonzero(matched | (allowed & (close >= PROFILE_ENTRY)))
+    keys = -(RELEVANCE_WEIGHT * total[positions] + pool._popularity[positions])
+    mostly = like > topical
+    primary = np.where(mostly, NO_TOPIC, scores.primary_array()).tolist()
+    taste = Taste(like, affinity.nearest, mostly)
+    return Ranking(scores, prefs.follow, positions, keys, taste, primary)
 
 
 def fair_share(prefs: Preferences) -> int:

@@ -24,6 +24,8 @@ urlpatterns = [
     # The links of a staff preview or test send: they lead here, never to the reader's pages.
     path("preview-link/<str:which>/", views.preview_link, name="preview_link"),
     path("preview-link/<str:which>/<path:rest>", views.preview_link, name="preview_link_more"),
+    path("personalisation/<str:token>/picks/", views.pick_papers, name="pick_papers"),
+    path("personalisation/<str:token>/forget/<id:paper_id>/", views.forget_paper, name="forget_paper"),
     path("archive/", views.archive_index, name="archive_index"),
     path("archive/<str:week>/", views.archive_week, name="archive_week"),
     path("archive/<str:week>/<slug:slug>/", views.archive_topic, name="archive_topic"),

@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
-from newsletter import archive, feedback, feeds, health
+from newsletter import archive, feedback, feeds, health, profile
 from newsletter.claims import request_digest_now
 from newsletter.compose import preview, web_version
 from newsletter.converters import row_id
@@ -101,12 +101,12 @@ def digest_preview(request, token):
     return render(request, "newsletter/digest_preview.html", context)
 
 
-def _feedback_page(request, target: feedback.Target, state: str, changed: list[str] | None = None):
+def _feedback_page(request, target: feedback.Target, state: str):
     given = feedback.existing(target) if state != "ask" else None
     context = {
         "target": target,
         "state": state,
-        "outcome": feedback.outcome(target.direction, target.followed if state == "ask" else changed or []),
+        "outcome": feedback.outcome(target.direction),
         "keywords": target.keywords if not target.more and given and not given.muted_keyword else [],
         "given": given,
         "preferences_token": target.subscriber.token("preferences"),
@@ -131,7 +131,7 @@ def give_feedback(request, token, paper_id, direction):
             messages.error(request, "That keyword could not be muted: choose one of this paper's keywords.")
         return _feedback_page(request, target, "already")
     given, created = feedback.apply(target)
-    return _feedback_page(request, target, "done" if created else "already", given.topics)
+    return _feedback_page(request, target, "done" if created else "already")
 
 
 @require_POST
@@ -156,8 +156,40 @@ def reset_personalisation(request, token):
     if subscriber is None:
         return bad_link(request)
     feedback.reset(subscriber)
-    messages.success(request, "Your personalisation is reset: every topic counts the same again.")
+    messages.success(request, "Your personalisation is reset: topics count the same again and nothing learned is kept.")
     return redirect(reverse("preferences", args=[token]) + "#personalisation")
+
+
+def _to_learned(token: str):
+    return redirect(reverse("preferences", args=[token]) + "#learned")
+
+
+@require_POST
+def pick_papers(request, token):
+    """The preferences page's "Pick a few papers you like": each ticked paper is a "more like this"."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    ids = [int(value) for value in request.POST.getlist("paper") if value.isdigit()]
+    learned = profile.pick(subscriber, ids)
+    if learned:
+        these = "these" if learned > 1 else "this one"
+        messages.success(request, f"Thanks: your digests will lean towards papers like {these}.")
+    else:
+        messages.error(request, "Nothing was picked: tick at least one paper.")
+    return _to_learned(token)
+
+
+@require_POST
+def forget_paper(request, token, paper_id):
+    """Remove one paper from what the digest learned; it stops counting at once."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    title = profile.forget(subscriber, paper_id)
+    if title is not None:
+        messages.success(request, f"Removed “{title}”: it no longer shapes your digest.")
+    return _to_learned(token)
 
 
 # Public archive pages: the same for everyone, so browsers and proxies may keep them a while.

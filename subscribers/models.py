@@ -337,6 +337,17 @@ class Subscriber(models.Model):
             }
             for d in deliveries
         ]
+        # What the digest learned (newsletter's profile rows, read through their reverse relation).
+        data["profile"] = [
+            {
+                "arxiv_id": v.paper.arxiv_id,
+                "title": v.paper.title,
+                "direction": v.direction,
+                "source": v.source,
+                "learned_at": _jsonable(v.updated_at),
+            }
+            for v in self.profile_votes.select_related("paper").order_by("created_at", "id")
+        ]
         return data
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +14,7 @@ from papers.demo import demo_span
 from subscribers import ratelimit, signup
 from subscribers.client_ip import client_ip
 from subscribers.forms import PreferencesForm, ResendForm, SubscribeForm
+from subscribers.learned import learned_context
 from subscribers.models import ConsentEvidence, Subscriber
 from subscribers.showcase import trending_week
 from subscribers.tokens import BadToken, read_token
@@ -97,7 +99,7 @@ def confirm(request, token):
     # Link scanners open GET links, so only the button's POST confirms.
     if request.method == "POST" and subscriber.confirm(nonce, consent_evidence(request, subscriber)):
         messages.success(request, "Your subscription is confirmed. Welcome!")
-        return redirect("preferences", token=subscriber.token("preferences"))
+        return redirect(reverse("preferences", args=[subscriber.token("preferences")]) + "#learned")
     if request.method == "POST":
         return render(request, "subscribers/already_confirmed.html")
     return render(request, "subscribers/confirm.html", {"subscriber": subscriber, "consent": consent_text(subscriber)})
@@ -135,6 +137,7 @@ def preferences(request, subscriber, token):
     context["weights"] = list(
         subscriber.topic_weights.select_related("topic").order_by("topic__position", "topic__name")
     )
+    context.update(learned_context(subscriber))
     return render(request, "subscribers/preferences.html", context, status=400 if form.errors else 200)
 
 

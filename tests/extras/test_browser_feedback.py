@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bench.tagging import FIXTURES
 from newsletter import delivery
-from newsletter.models import Feedback
+from newsletter.models import Feedback, ProfileVote
 from subscribers.models import SubscriberTopic
 from tests.conftest import DESKTOP, PHONE, shoot
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic, week_of
@@ -65,7 +65,7 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     scanner = browser.new_context(java_script_enabled=False).new_page()
     scanner.goto(vision_cards[0])
     assert scanner.get_by_role("button", name="Yes, fewer like this").is_visible()
-    assert scanner.get_by_text("You'll see fewer Computer vision papers.").is_visible()
+    assert scanner.get_by_text("You'll see fewer papers like this one").is_visible()
     shoot(scanner, artifacts, "extras-0-feedback-without-javascript")
     assert Feedback.objects.count() == 0
 
@@ -75,8 +75,9 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(vision_cards[0])
     page.get_by_role("heading", name="Thanks, noted").wait_for()
-    assert page.get_by_text("You'll see fewer Computer vision papers.").is_visible()
-    assert SubscriberTopic.objects.get(subscriber=reader, topic__slug="vision").weight == 0.8
+    assert page.get_by_text("You'll see fewer papers like this one").is_visible()
+    assert ProfileVote.objects.get(subscriber=reader).direction == "less"
+    assert SubscriberTopic.objects.get(subscriber=reader, topic__slug="vision").weight == 1.0  # not the whole topic
     shoot(page, artifacts, "extras-2-less-like-this")
 
     page.locator("input[name=keyword]").first.check()
@@ -85,9 +86,9 @@ def test_a_reader_says_less_like_this_from_the_email_and_then_opens_the_archive(
     reader.refresh_from_db()
     assert len(reader.mute_keywords) == 1
 
-    page.get_by_role("link", name="See and adjust your topic weights").click()
-    page.locator("#personalisation").wait_for()
-    assert page.get_by_role("group", name="Computer vision").get_by_role("radio", name="Less").is_checked()
+    page.get_by_role("link", name="See what your digest learned").click()
+    page.locator("#learned").wait_for()
+    assert page.locator(".learned-list li").filter(has_text="Less like this").count() == 1
     shoot(page, artifacts, "extras-3-preferences")
 
     page.goto(page.url.split("/preferences/")[0] + "/archive/")
