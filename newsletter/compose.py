@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from newsletter.follows import follows_for
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.profile import profiles_for
 from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
@@ -185,6 +186,7 @@ def compose(
     recorded = _recorded_picks(saved_ids, pool)
     sent = _already_sent(subscriber_ids, window[0], saved_ids)
     profiles = _profiles(subscriber_ids, pool)
+    follows = follows_for(subscriber_ids)
     rows = {c.id: c for c in pool.candidates}
 
     digests = []
@@ -198,8 +200,16 @@ def compose(
             digest.items = recorded[delivery.id]
         else:
             profile = profiles.get(sub.id)
+            authors, organizations = follows.get(sub.id, ((), ()))
             prefs = Preferences.build(
-                weights[sub.id], sub.follow_keywords, sub.mute_keywords, sub.paper_count, digest.daily, profile
+                weights[sub.id],
+                sub.follow_keywords,
+                sub.mute_keywords,
+                sub.paper_count,
+                digest.daily,
+                profile,
+                authors,
+                organizations,
             )
             if profile:  # the papers that taught the profile are known to the reader already
                 sent[sub.id].update(profile.liked + profile.disliked)

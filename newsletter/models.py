@@ -150,3 +150,29 @@ class ProfileVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber_id} {self.direction} {self.paper_id}"
+
+
+class Follow(models.Model):
+    """An author or an organisation a reader follows: their papers are picked first, whatever the topics.
+
+    `key` is the name as matched (papers.names.name_key: accents dropped, case folded), so "Zoë Müller"
+    followed once matches "Zoe Muller" on a paper and cannot be followed twice; `name` is how the reader
+    sees it.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author"
+        ORGANIZATION = "organization", "Organisation"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="follows")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "kind", "key"], name="one_follow_per_name")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} follows {self.kind} {self.name}"

@@ -4,7 +4,7 @@ import math
 from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import NamedTuple
@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
+from papers.names import name_key
 from papers.representation import vectors_for
 from subscribers.models import weight_level
 
@@ -39,7 +40,7 @@ SCALE_SAMPLE = 256  # papers whose pairwise similarities give the pool's typical
 TITLE_CHARS = 60  # a liked paper's title in a reason is cut at a word before this
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
-    "project_page", "pinned", "trending_date", "ai_keywords",
+    "project_page", "pinned", "trending_date", "ai_keywords", "organization",
 )  # fmt: skip
 
 
@@ -67,16 +68,39 @@ class Preferences:
     count: int = 10
     daily: bool = False
     profile: Profile = NO_PROFILE
+    authors: tuple[str, ...] = ()  # followed authors' name keys (papers.names.name_key)
+    organizations: tuple[str, ...] = ()  # followed organisations' name keys
 
     @classmethod
     def build(
-        cls, topic_weights: dict[int, float], follow, mute, count: int, daily: bool, profile: Profile | None = None
+        cls,
+        topic_weights: dict[int, float],
+        follow,
+        mute,
+        count: int,
+        daily: bool,
+        profile: Profile | None = None,
+        authors: tuple[str, ...] = (),
+        organizations: tuple[str, ...] = (),
     ) -> "Preferences":
         def clean(words) -> tuple[str, ...]:
             return tuple(sorted({w.strip().lower() for w in words or () if isinstance(w, str) and w.strip()}))
 
         weights = tuple(sorted((tid, w) for tid, w in topic_weights.items() if w > 0))
-        return cls(weights, clean(follow), clean(mute), count, daily, profile or NO_PROFILE)
+        return cls(
+            weights,
+            clean(follow),
+            clean(mute),
+            count,
+            daily,
+            profile or NO_PROFILE,
+            tuple(authors),
+            tuple(organizations),
+        )
+
+    @property
+    def follows_names(self) -> bool:
+        return bool(self.authors or self.organizations)
 
     @property
     def ordering(self) -> tuple:
@@ -255,6 +279,7 @@ class Pool:
     _matrix: np.ndarray | None = field(init=False)  # the candidates' vectors, one column per position (zeros without)
     _scale: tuple[float, float] | None = field(init=False, default=None)
     titles: dict[int, str] = field(default_factory=dict)  # of the papers in the batch's profiles, for reasons
+    _name_keys: list[tuple[str, dict[str, str]]] | None = field(init=False, default=None)
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -333,6 +358,21 @@ class Pool:
             deviations = (similarity.max(axis=0) - mean) / spread
             dislike = np.clip((deviations - DISLIKE_FLOOR) / (DISLIKE_FULL - DISLIKE_FLOOR), 0.0, 1.0)
         return Affinity(like, centroid, dislike, nearest)
+
+    def name_keys(self) -> list[tuple[str, dict[str, str]]]:
+        """By position: the organisation's name key, and each author's key with the name as the paper spells it.
+
+        Made on the first reader who follows a name, so a batch without follows never pays for it.
+        """
+        if self._name_keys is None:
+            self._name_keys = [
+                (
+                    name_key(c.row.get("organization") or ""),
+                    {name_key(a): a for a in c.row.get("authors") or () if isinstance(a, str)},
+                )
+                for c in self.at
+            ]
+        return self._name_keys
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -438,7 +478,7 @@ class Pool:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.
         # (A plain tuple: hashed and compared in C, once per reader.)
-        if prefs.profile:
+        if prefs.profile or prefs.follows_names:
             return choose(self, prefs, since, exclude)
         key = (prefs.topic_weights, prefs.follow, prefs.mute, prefs.count, prefs.daily, since)
         return kept(self._picks, key, lambda: choose(self, prefs, since, exclude))
@@ -619,8 +659,42 @@ def fair_share(prefs: Preferences) -> int:
     return max(2, math.ceil(prefs.count / followed))
 
 
+def followed_reason(pool: Pool, position: int, prefs: Preferences) -> str:
+    """Why a followed paper is picked, or "" when it is by no one the reader follows."""
+    organization, authors = pool.name_keys()[position]
+    parts = []
+    if organization and organization in prefs.organizations:
+        parts.append(f"From {pool.at[position].row['organization'].strip()}, which you follow")
+    names = [authors[key] for key in prefs.authors if key in authors]
+    if names:
+        parts.append(f"New paper by {' and '.join(names)}, whom you follow")
+    return " · ".join(parts)
+
+
+def choose_followed(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
+    """Papers by the authors and organisations a reader follows first (most popular first, within their count,
+    whatever their topics; muted keywords still keep a paper out), then the usual picks for the rest."""
+    muted = pool.mentioning(prefs.mute) if prefs.mute else None
+    weights = dict(prefs.topic_weights)
+    chosen: list[Pick] = []
+    for c in pool.by_popularity:
+        position = pool.position[c.id]
+        if c.trending_date < since or c.id in exclude or (muted is not None and muted[position]):
+            continue
+        why = followed_reason(pool, position, prefs)
+        if why:
+            matched = reason(Ranked(c, topic_match(c, weights), [], False, None), pool.topic_names)
+            chosen.append(Pick(c.id, " · ".join(p for p in (why, matched) if p), False))
+            if len(chosen) == prefs.count:
+                return chosen
+    rest = replace(prefs, authors=(), organizations=(), count=prefs.count - len(chosen))
+    return chosen + choose(pool, rest, since, exclude | {p.paper_id for p in chosen})
+
+
 def choose(pool: Pool, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
     """A reader's picks: the best relevant papers with a fair share per topic, then trending fill if short."""
+    if prefs.follows_names:
+        return choose_followed(pool, prefs, since, exclude)
     ranking = pool.ranking(prefs)
     cap = fair_share(prefs)
     per_topic: dict[int, int] = defaultdict(int)

@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
-from newsletter import archive, feedback, feeds, health, profile
+from newsletter import archive, feedback, feeds, follows, health, profile
 from newsletter.claims import request_digest_now
 from newsletter.compose import preview, web_version
 from newsletter.converters import row_id
@@ -190,6 +190,46 @@ def forget_paper(request, token, paper_id):
     if title is not None:
         messages.success(request, f"Removed “{title}”: it no longer shapes your digest.")
     return _to_learned(token)
+
+
+def _to_follows(token: str):
+    return redirect(reverse("preferences", args=[token]) + "#follows")
+
+
+@require_POST
+def follow_name(request, token):
+    """The preferences page's follow box: one author or organisation named on an ingested paper."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    try:
+        row = follows.follow(subscriber, request.POST.get("kind", ""), request.POST.get("name", ""))
+    except follows.FollowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You follow {row.name}: their new papers come first in your digest.")
+    return _to_follows(token)
+
+
+@require_POST
+def unfollow_name(request, token, follow_id):
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    name = follows.unfollow(subscriber, follow_id)
+    if name is not None:
+        messages.success(request, f"You no longer follow {name}.")
+    return _to_follows(token)
+
+
+@never_cache
+@require_GET
+def suggest_names(request, token):
+    """Names for the follow box as the reader types, with their paper counts (JSON, for the reader's page only)."""
+    if _record("preferences", token, Subscriber.objects.all()) is None:
+        return JsonResponse({"error": "This link is not valid."}, status=400)
+    found = follows.suggest(request.GET.get("q", ""))
+    return JsonResponse({"names": [{"kind": n.kind, "name": n.name, "papers": n.papers} for n in found]})
 
 
 # Public archive pages: the same for everyone, so browsers and proxies may keep them a while.
