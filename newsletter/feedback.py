@@ -51,10 +51,9 @@ class Target:
         return list(dict.fromkeys(w for w in words if len(w) <= 100))[:12]
 
 
-def find_target(token: str, paper_id: int, direction: str) -> Target | None:
-    """The delivery, paper and topics of a feedback link, or None when the link is forged or foreign."""
-    if direction not in Feedback.Direction.values:
-        return None
+def delivered(token: str, paper_id: int) -> DeliveryItem | None:
+    """The digest item a paper's link (feedback, follow) points at, with its delivery, reader and paper; None when
+    the link is forged, stale, revoked or names a paper that digest did not carry."""
     try:
         link = read_link("feedback", token)
     except BadToken:
@@ -67,6 +66,16 @@ def find_target(token: str, paper_id: int, direction: str) -> Target | None:
         .first()
     )
     if item is None or item.delivery.subscriber.link_version != link.version:
+        return None
+    return item
+
+
+def find_target(token: str, paper_id: int, direction: str) -> Target | None:
+    """The delivery, paper and topics of a feedback link, or None when the link is forged or foreign."""
+    if direction not in Feedback.Direction.values:
+        return None
+    item = delivered(token, paper_id)
+    if item is None:
         return None
     target = Target(item.delivery, item.paper, direction)
     followed = dict(SubscriberTopic.objects.filter(subscriber=target.subscriber).values_list("topic_id", "weight"))

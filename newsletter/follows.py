@@ -65,10 +65,11 @@ def suggest(query: str, limit: int = SUGGESTIONS) -> list[Name]:
     return found[:limit]
 
 
-def follow(subscriber: Subscriber, kind: str, name: str) -> Follow:
+def follow(subscriber: Subscriber, kind: str, name: str, known: Name | None = None) -> Follow:
     """Follow one author or organisation named on at least one paper; FollowError says why not.
 
-    An empty `kind` (the search box's default) follows whichever the name is, the organisation first.
+    An empty `kind` (the search box's default) follows whichever the name is, the organisation first. `known`
+    is the name as a paper gives it (a digest's follow link), which needs no search of the papers.
     """
     if kind and kind not in Follow.Kind.values:
         raise FollowError("Choose whether to follow an author or an organisation.")
@@ -78,9 +79,12 @@ def follow(subscriber: Subscriber, kind: str, name: str) -> Follow:
     if len(text) > MAX_NAME:
         raise FollowError(f"That name is too long: at most {MAX_NAME} characters.")
     key = name_key(text)
-    names = known_names()
-    kinds = [kind] if kind else [Follow.Kind.ORGANIZATION, Follow.Kind.AUTHOR]
-    found = next((names[(k, key)] for k in kinds if (k, key) in names), None)
+    if known is not None:
+        found = known
+    else:
+        names = known_names()
+        kinds = [kind] if kind else [Follow.Kind.ORGANIZATION, Follow.Kind.AUTHOR]
+        found = next((names[(k, key)] for k in kinds if (k, key) in names), None)
     what = Follow.Kind(kind).label.lower() if kind else "author or organisation"
     if found is None:
         raise FollowError(f"No paper lists “{text}” as an {what}: check the spelling, or pick a suggested name.")
@@ -94,6 +98,32 @@ def follow(subscriber: Subscriber, kind: str, name: str) -> Follow:
             return Follow.objects.create(subscriber=subscriber, kind=kind, name=found.name, key=key)
     except IntegrityError:  # the same follow from another tab, a moment earlier
         raise FollowError(f"You already follow {found.name}.") from None
+
+
+def paper_names(paper: dict) -> list[tuple[str, str]]:
+    """The names a digest card offers to follow, as (name, which) with `which` for the link's path: the
+    organisation ("org"), the first author and the last one (often the lab's head) ("author-N")."""
+    offers = []
+    organization = (paper.get("organization") or "").strip()
+    if organization:
+        offers.append((organization, "org"))
+    authors = [a for a in paper.get("authors") or () if isinstance(a, str) and a.strip()]
+    for n in sorted({0, len(authors) - 1}) if authors else ():
+        offers.append((authors[n].strip(), f"author-{n}"))
+    return offers
+
+
+def offered(paper: dict, which: str) -> Name | None:
+    """The name a card's follow link `which` stands for, or None when the paper has no such name."""
+    for name, slug in paper_names(paper):
+        if slug == which:
+            kind = Follow.Kind.ORGANIZATION if which == "org" else Follow.Kind.AUTHOR
+            return Name(kind, name, name_key(name), 1)
+    return None
+
+
+def follows_name(subscriber: Subscriber, name: Name) -> bool:
+    return subscriber.follows.filter(kind=name.kind, key=name.key).exists()
 
 
 def unfollow(subscriber: Subscriber, follow_id: int) -> str | None:

@@ -19,6 +19,7 @@ from django.utils.html import escape
 
 from newsletter.compose import Digest, Item
 from newsletter.feedback import token_for
+from newsletter.follows import paper_names
 from papers.models import paper_urls
 from subscribers.tokens import make_token
 
@@ -109,6 +110,7 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
         "upvotes": row["upvotes"],
         "num_comments": row["num_comments"],
         "id": row["id"],
+        "follow": paper_names(row),
     }
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("digests/preview/<str:token>/", views.digest_preview, name="digest_preview"),
     path("digests/<str:token>/", views.digest_web, name="digest_web"),
     path("feedback/<str:token>/<id:paper_id>/<str:direction>/", views.give_feedback, name="feedback"),
+    path("feedback/<str:token>/<id:paper_id>/follow/<str:which>/", views.follow_from_digest, name="follow_from_digest"),
     path("personalisation/<str:token>/levels/", views.set_topic_levels, name="set_topic_levels"),
     path("personalisation/<str:token>/reset/", views.reset_personalisation, name="reset_personalisation"),
     # The links of a staff preview or test send: they lead here, never to the reader's pages.

@@ -192,6 +192,26 @@ def forget_paper(request, token, paper_id):
     return _to_learned(token)
 
 
+@require_http_methods(["GET", "POST"])
+def follow_from_digest(request, token, paper_id, which):
+    """"Follow Qwen" under a digest's paper. A GET only asks (scanners open links); the POST follows, once."""
+    item = feedback.delivered(token, paper_id)
+    paper = {"organization": item.paper.organization, "authors": item.paper.authors} if item else {}
+    name = follows.offered(paper, which) if item else None
+    if name is None:
+        return bad_link(request)
+    subscriber = item.delivery.subscriber
+    state = "already" if follows.follows_name(subscriber, name) else "ask"
+    if request.method == "POST" and state == "ask":
+        try:
+            follows.follow(subscriber, name.kind, name.name, known=name)
+            state = "done"
+        except follows.FollowError:  # followed a moment ago (a second click) or at the limit: say where it stands
+            state = "already" if follows.follows_name(subscriber, name) else "full"
+    context = {"name": name, "paper": item.paper, "state": state, "preferences_token": subscriber.token("preferences")}
+    return render(request, "newsletter/follow.html", context)
+
+
 def _to_follows(token: str):
     return redirect(reverse("preferences", args=[token]) + "#follows")
 

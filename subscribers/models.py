@@ -348,6 +348,11 @@ class Subscriber(models.Model):
             }
             for v in self.profile_votes.select_related("paper").order_by("created_at", "id")
         ]
+        # Authors and organisations followed (newsletter's rows, read through their reverse relation).
+        data["follows"] = [
+            {"kind": f.kind, "name": f.name, "since": _jsonable(f.created_at)}
+            for f in self.follows.order_by("created_at", "id")
+        ]
         return data
 
 

@@ -145,5 +145,5 @@ def test_it_renders_the_page_in_a_fixed_number_of_queries(client, reader, django
 
     for n in range(20):
         make_topic(f"topic-{n}")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # the list of people and labs followed is the eighth
         assert client.get(url(reader)).status_code == 200

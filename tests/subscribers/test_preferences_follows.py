@@ -6,6 +6,8 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from newsletter import follows
+from newsletter.models import Follow
 from tests.factories import make_paper, make_subscriber
 
 pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 11, 30, 8, tzinfo=UTC))]
@@ -50,3 +52,12 @@ def test_it_suggests_names_with_paper_counts_to_the_reader_only(client, reader):
     assert client.get(reverse("suggest_names", args=["forged"]), {"q": "mull"}).status_code == 400
     assert client.post(reverse("follow_name", args=["forged"]), {"name": "Qwen"}).status_code == 400
     assert not reader.follows.exists()
+
+
+def test_it_puts_follows_in_the_data_download_and_deletes_them_with_the_reader(client, reader):
+    follows.follow(reader, "", "Qwen")
+    data = client.get(reverse("export_data", args=[reader.token("export")])).json()
+    assert [(f["kind"], f["name"]) for f in data["follows"]] == [("organization", "Qwen")]
+
+    client.post(reverse("delete", args=[reader.token("delete")]), {"confirm": "yes"})
+    assert not Follow.objects.exists()
