@@ -210,6 +210,7 @@ def compose(
                 profile,
                 authors,
                 organizations,
+                sub.only_with_code,
             )
             if profile:  # the papers that taught the profile are known to the reader already
                 sent[sub.id].update(profile.liked + profile.disliked)

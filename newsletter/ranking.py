@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot
+from papers.models import Paper, PaperTopic, Topic, UpvoteSnapshot, has_code
 from papers.names import name_key
 from papers.representation import vectors_for
 from subscribers.models import weight_level
@@ -40,7 +40,7 @@ SCALE_SAMPLE = 256  # papers whose pairwise similarities give the pool's typical
 TITLE_CHARS = 60  # a liked paper's title in a reason is cut at a word before this
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
-    "project_page", "pinned", "trending_date", "ai_keywords", "organization",
+    "project_page", "pinned", "trending_date", "ai_keywords", "organization", "github_stars",
 )  # fmt: skip
 
 
@@ -70,6 +70,7 @@ class Preferences:
     profile: Profile = NO_PROFILE
     authors: tuple[str, ...] = ()  # followed authors' name keys (papers.names.name_key)
     organizations: tuple[str, ...] = ()  # followed organisations' name keys
+    with_code: bool = False  # only papers that link a code repository
 
     @classmethod
     def build(
@@ -82,6 +83,7 @@ class Preferences:
         profile: Profile | None = None,
         authors: tuple[str, ...] = (),
         organizations: tuple[str, ...] = (),
+        with_code: bool = False,
     ) -> "Preferences":
         def clean(words) -> tuple[str, ...]:
             return tuple(sorted({w.strip().lower() for w in words or () if isinstance(w, str) and w.strip()}))
@@ -96,6 +98,7 @@ class Preferences:
             profile or NO_PROFILE,
             tuple(authors),
             tuple(organizations),
+            with_code,
         )
 
     @property
@@ -280,6 +283,7 @@ class Pool:
     _scale: tuple[float, float] | None = field(init=False, default=None)
     titles: dict[int, str] = field(default_factory=dict)  # of the papers in the batch's profiles, for reasons
     _name_keys: list[tuple[str, dict[str, str]]] | None = field(init=False, default=None)
+    _without_code: frozenset[int] | None = field(init=False, default=None)
 
     def __post_init__(self):
         self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
@@ -373,6 +377,12 @@ class Pool:
                 for c in self.at
             ]
         return self._name_keys
+
+    def without_code(self) -> frozenset[int]:
+        """The ids of the candidates that link no code: left out for a reader who wants only papers with code."""
+        if self._without_code is None:
+            self._without_code = frozenset(c.id for c in self.at if not has_code(c.row))
+        return self._without_code
 
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
@@ -474,6 +484,8 @@ class Pool:
         return kept(self._rankings, key, lambda: rank(self, prefs))
 
     def picks_for(self, prefs: Preferences, since: date, exclude: set[int]) -> list[Pick]:
+        if prefs.with_code:
+            exclude = exclude | self.without_code()
         if exclude:
             return choose(self, prefs, since, exclude)
         # Readers with the same preferences, the same start and nothing to leave out get the same picks.

@@ -75,6 +75,15 @@ def preview_links() -> dict[str, str]:
 PERSONAL_LINKS = ("web_url", "feedback_url", "preferences_url", "unsubscribe_url")
 
 
+def stars(count: int | None) -> str:
+    """GitHub stars as a card shows them: "870", "1.2k", "15k"; "" when unknown."""
+    if not count:
+        return ""
+    if count < 1000:
+        return str(count)
+    return f"{count / 1000:.1f}k".replace(".0k", "k") if count < 10_000 else f"{count // 1000}k"
+
+
 def shorten_authors(authors: list) -> str:
     names = [str(a) for a in authors or []]
     if len(names) > AUTHORS_SHOWN:
@@ -104,6 +113,7 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
         "title": " ".join(row["title"].split()),
         **paper_urls(arxiv_id),
         "code_url": web_link(row.get("github_repo")),
+        "code_stars": stars(row.get("github_stars")),
         "authors": shorten_authors(row["authors"]),
         "excerpt": excerpt(row["abstract"]) if with_abstract else "",
         "badges": item.badges,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("personalisation/<str:token>/picks/", views.pick_papers, name="pick_papers"),
     path("personalisation/<str:token>/forget/<id:paper_id>/", views.forget_paper, name="forget_paper"),
     path("follows/<str:token>/", views.follow_name, name="follow_name"),
+    path("personalisation/<str:token>/with-code/", views.set_only_with_code, name="set_only_with_code"),
     path("follows/<str:token>/suggest/", views.suggest_names, name="suggest_names"),
     path("follows/<str:token>/<id:follow_id>/unfollow/", views.unfollow_name, name="unfollow_name"),
     path("archive/", views.archive_index, name="archive_index"),

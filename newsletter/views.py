@@ -212,6 +212,21 @@ def follow_from_digest(request, token, paper_id, which):
     return render(request, "newsletter/follow.html", context)
 
 
+@require_POST
+def set_only_with_code(request, token):
+    """The preferences page's "only papers with code" switch."""
+    subscriber = _record("preferences", token, Subscriber.objects.all())
+    if subscriber is None:
+        return bad_link(request)
+    subscriber.only_with_code = request.POST.get("only_with_code") == "on"
+    subscriber.save(update_fields=["only_with_code", "updated_at"])
+    if subscriber.only_with_code:
+        messages.success(request, "Your digest now carries only papers that link their code.")
+    else:
+        messages.success(request, "Your digest carries papers with and without code again.")
+    return redirect(reverse("preferences", args=[token]) + "#with-code")
+
+
 def _to_follows(token: str):
     return redirect(reverse("preferences", args=[token]) + "#follows")
 

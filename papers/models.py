@@ -35,6 +35,11 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
 
+def has_code(row: dict) -> bool:
+    """A paper (a values() row) links a code repository: from Hugging Face or its arXiv comment."""
+    return bool((row.get("github_repo") or "").strip())
+
+
 class Paper(models.Model):
     arxiv_id = models.CharField(max_length=32, unique=True, help_text="arXiv identifier without version")
     title = models.TextField()

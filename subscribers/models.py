@@ -115,6 +115,7 @@ class Subscriber(models.Model):
     hour = models.PositiveSmallIntegerField(default=8, help_text="Local hour, 0-23")
     timezone = models.CharField(max_length=64, default="UTC")
     paper_count = models.PositiveSmallIntegerField(default=10)
+    only_with_code = models.BooleanField(default=False, help_text="Only papers that link a code repository")
     next_digest_at = models.DateTimeField(null=True, blank=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -296,8 +297,8 @@ class Subscriber(models.Model):
         """Everything stored about this subscriber, for a data export."""
         fields = [
             "email", "status", "follow_keywords", "mute_keywords", "frequency", "weekday", "hour", "timezone",
-            "paper_count", "next_digest_at", "last_digest_at", "created_at", "updated_at", "confirmation_sent_at",
-            "confirmed_at", "unsubscribed_at", "unsubscribe_reason",
+            "paper_count", "only_with_code", "next_digest_at", "last_digest_at", "created_at", "updated_at",
+            "confirmation_sent_at", "confirmed_at", "unsubscribed_at", "unsubscribe_reason",
         ]  # fmt: skip
         data = {name: _jsonable(getattr(self, name)) for name in fields}
         data["topics"] = [

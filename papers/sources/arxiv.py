@@ -21,6 +21,9 @@ SOURCE = "arxiv"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
+# A code repository named in the authors' comment ("Code: https://github.com/org/repo"); a github.io project
+# page is not code.
+GITHUB_REPO = re.compile(r"https?://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 def unwrap(content: bytes | str) -> bytes | str:
@@ -63,6 +66,7 @@ def _atom_record(entry: Element) -> PaperRecord:
     categories = _categories([c.get("term", "") for c in entry.findall(f"{ATOM}category")])
     primary = entry.find(f"{ARXIV}primary_category")
     authors = [_text(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")]
+    code = GITHUB_REPO.search(_text(entry.find(f"{ARXIV}comment")))
     return PaperRecord(
         arxiv_id=arxiv_id,
         source=SOURCE,
@@ -72,6 +76,7 @@ def _atom_record(entry: Element) -> PaperRecord:
         published_at=parse_datetime(_text(entry.find(f"{ATOM}published"))),
         arxiv_categories=categories or None,
         primary_category=(primary.get("term") if primary is not None else None) or (categories or [None])[0],
+        github_repo=code.group(0).rstrip(".") if code else None,
     )
 
 
