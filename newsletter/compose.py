@@ -12,6 +12,7 @@ from newsletter.models import Delivery, DeliveryItem
 from newsletter.profile import profiles_for
 from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
 from newsletter.scheduling import first_window_days, period_label
+from newsletter.took_off import took_off_for
 from papers.demo import demo_span
 from papers.models import Paper, PaperTopic, Topic
 from papers.representation import vectors_for
@@ -163,6 +164,12 @@ def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]
     }
 
 
+def _took_off_rows(offers: dict) -> dict[int, dict]:
+    """The rows of the papers offered as having taken off (older than the pool's window): one query, or none."""
+    ids = {offer.paper_id for offer in offers.values()}
+    return {row["id"]: row for row in Paper.objects.visible().filter(id__in=ids).values(*PAPER_FIELDS)} if ids else {}
+
+
 def compose(
     deliveries: list[Delivery], now: datetime | None = None, save: bool = True, cache: PoolCache | None = None
 ) -> list[Digest]:
@@ -188,6 +195,9 @@ def compose(
     profiles = _profiles(subscriber_ids, pool)
     follows = follows_for(subscriber_ids)
     rows = {c.id: c for c in pool.candidates}
+    fresh = [d.subscriber for d in deliveries if d.id not in recorded]
+    took_off = took_off_for(fresh, weights, sent)
+    took_off_rows = _took_off_rows(took_off)
 
     digests = []
     new_items = []
@@ -221,6 +231,25 @@ def compose(
                     new_items.append(
                         DeliveryItem(
                             delivery=delivery, paper_id=pick.paper_id, position=n, reason=pick.reason, fill=pick.fill
+                        )
+                    )
+            offer = took_off.get(sub.id)
+            if offer and offer.paper_id in took_off_rows:
+                # Offered once, in the last place: recorded as an item, it counts as sent from now on.
+                if len(digest.items) >= sub.paper_count:
+                    digest.items.pop()
+                    if save and delivery.id:
+                        new_items.pop()
+                row = took_off_rows[offer.paper_id]
+                digest.items.append(Item(row, offer.reason, False, _badges(offer.topics, pool.topic_names)))
+                if save and delivery.id:
+                    new_items.append(
+                        DeliveryItem(
+                            delivery=delivery,
+                            paper_id=offer.paper_id,
+                            position=len(digest.items),
+                            reason=offer.reason,
+                            fill=False,
                         )
                     )
         digest.new_papers = max(pool.new_since(start, sent[sub.id]), len(digest.items))
