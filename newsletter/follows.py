@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from newsletter.models import Follow
 from papers.models import Paper
@@ -147,11 +147,10 @@ def follows_for(subscriber_ids: list[int]) -> dict[int, tuple[tuple[str, ...], t
 
 
 def most_followed(limit: int = 10) -> list[dict]:
-    """The names most readers follow, for the dashboard: kind, name and the number of followers."""
-    rows = list(
+    """The names most readers follow, for the dashboard: kind, name and the number of followers, one query."""
+    return list(
         Follow.objects.values("kind", "key")
-        .annotate(followers=Count("subscriber", distinct=True))
-        .order_by("-followers", "kind", "key")[:limit]
+        .annotate(followers=Count("subscriber", distinct=True), name=Min("name"))
+        .order_by("-followers", "kind", "key")
+        .values("kind", "name", "followers")[:limit]
     )
-    names = dict(Follow.objects.filter(key__in=[r["key"] for r in rows]).values_list("key", "name"))
-    return [{"kind": r["kind"], "name": names.get(r["key"], r["key"]), "followers": r["followers"]} for r in rows]

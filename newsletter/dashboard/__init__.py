@@ -25,6 +25,7 @@ from newsletter.dashboard.status import (
 )
 from newsletter.dashboard.tables import recent_failed_deliveries, recent_runs, top_papers_this_week
 from newsletter.dashboard.trends import deliveries_per_day, papers_ingested_per_day, subscribers_by_week
+from newsletter.follows import most_followed
 
 
 def network_health() -> tuple[bool, int]:
@@ -56,6 +57,7 @@ def build(now: datetime | None = None) -> dict:
             "followers": followers_per_topic(topic_sets),
             "coverage": topic_coverage(now, topic_sets),
             "top_papers": top_papers_this_week(now),
+            "most_followed": most_followed(),
             "recent_runs": recent_runs(),
             "failed_deliveries": recent_failed_deliveries(),
             "schedules": schedules(now),
