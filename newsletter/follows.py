@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Max, Min
 
 from newsletter.models import Follow
 from papers.models import Paper
@@ -32,12 +32,21 @@ class FollowError(Exception):
     """The follow was refused; the message says why in one line and nothing was changed."""
 
 
+_names_cache: dict[str, tuple[tuple, dict]] = {}  # this process's names, with the papers' version they were read at
+
+
 def known_names() -> dict[tuple[str, str], Name]:
     """Every author and organisation of the visible papers, by (kind, key), with their paper counts.
 
-    One query over two columns: a self-hosted archive holds tens of thousands of papers, which this reads in
-    well under a second, and it runs only when a reader types or adds a name.
+    Read again only when the papers changed (their count, last id or latest `updated_at`: one aggregate query), so a
+    reader typing in the box costs one small query per suggestion, not a scan of the archive.
     """
+    version = tuple(
+        Paper.objects.visible().aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at")).values()
+    )
+    cached = _names_cache.get("names")
+    if cached and cached[0] == version:
+        return cached[1]
     counts: Counter = Counter()
     spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for authors, organization in Paper.objects.visible().values_list("authors", "organization"):
@@ -49,10 +58,12 @@ def known_names() -> dict[tuple[str, str], Name]:
             if key:
                 counts[(kind, key)] += 1
                 spellings[(kind, key)][name.strip()] += 1
-    return {
+    found = {
         (kind, key): Name(kind, spellings[(kind, key)].most_common(1)[0][0], key, n)
         for (kind, key), n in counts.items()
     }
+    _names_cache["names"] = (version, found)
+    return found
 
 
 def suggest(query: str, limit: int = SUGGESTIONS) -> list[Name]:

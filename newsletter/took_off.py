@@ -1,8 +1,8 @@
 """Papers that took off after a reader's previous digest: listed before it, not sent to them, matching their
 topics, and one of the most upvoted of their week now. Each is offered once, in the next digest.
 
-"Then" is the paper's upvotes at the previous digest (its last snapshot before it); a paper that was already
-as popular then did not take off and is not offered.
+"Then" is the paper's upvotes at the previous digest (its last snapshot before it); a paper without one, or
+that was already as popular then, is not offered.
 """
 
 from collections import defaultdict
@@ -84,7 +84,9 @@ def took_off_for(
             if not topics[pid].keys() & followed:
                 continue
             before = [votes for taken_at, votes in history[pid] if taken_at <= reader.last_digest_at]
-            then = before[-1] if before else 0
+            if not before:  # its upvotes at that digest are unknown: nothing to say it took off since
+                continue
+            then = before[-1]
             if now >= GROWTH * max(then, 1) and (best is None or (now, -pid) > (best.now, -best.paper_id)):
                 best = TookOff(pid, then, now, topics[pid])
         if best:

@@ -54,3 +54,11 @@ def test_it_offers_nothing_to_a_reader_without_a_previous_digest_or_who_got_the_
     reader.last_digest_at = last
     reader.save()
     assert rocket.pk not in reasons(reader)
+
+
+def test_it_offers_no_paper_whose_upvotes_at_the_last_digest_are_unknown():
+    last = timezone.now() - timedelta(days=7)
+    make_paper({"llm": 0.9}, now=last - timedelta(days=2), upvotes=300)  # never snapshotted before that digest
+    make_paper({"llm": 0.9}, upvotes=5)
+    reader = make_subscriber(topics=["llm"], paper_count=3, last_digest_at=last)
+    assert not any(r.startswith("Took off") for r in reasons(reader).values())
