@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from newsletter import delivery
 from newsletter.compose import preview
+from subscribers.tokens import make_token
 from tests.factories import make_delivery, make_paper, make_subscriber
 
 pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 11, 30, 8, tzinfo=UTC))]
@@ -29,6 +31,8 @@ def test_it_follows_the_lab_of_a_digest_paper_only_when_the_button_is_pressed(cl
     assert set(links) == {"Qwen", "Ada Lovelace", "Zoë Müller"}  # the lab, the first and the last author
     path = links["Qwen"].removeprefix(settings.SITE_URL.rstrip("/"))
     assert "Follow Qwen:" in smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    web = unescape(client.get(reverse("digest_web", args=[make_token("digest", d.id)])).content.decode())
+    assert f'href="{links["Qwen"]}"' in web  # the web version offers the same link
 
     asked = unescape(client.get(path).content.decode())
     assert "Follow Qwen?" in asked and "Nothing changes until the button is pressed." in asked
