@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from newsletter import profile
@@ -16,17 +15,16 @@ from subscribers.models import Subscriber, SubscriberTopic
 from tests.factories import make_subscriber, make_topic
 from tests.newsletter.corpus import corpus_paper, day_ids
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)  # a Wednesday: this week's papers are Monday's and Tuesday's
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 DAY = "2025-06-03"
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        make_topic("llm", "Language models"), make_topic("efficiency", "Efficient models")
-        yield
+def known_topics():
+    make_topic("llm", "Language models"), make_topic("efficiency", "Efficient models")
 
 
 @pytest.fixture
