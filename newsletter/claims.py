@@ -55,38 +55,44 @@ def _move_forward(rows: list[dict], now: datetime) -> list[tuple[dict, datetime]
     return won
 
 
+def _due_chunk(now: datetime) -> list[dict]:
+    """The next due readers' schedule fields, locked; rows another tick holds are skipped, not waited for."""
+    return list(
+        Subscriber.objects.select_for_update(skip_locked=True)
+        .receiving()
+        .filter(next_digest_at__lte=now)
+        .order_by("next_digest_at", "id")
+        .values(*SCHEDULE_FIELDS)[:CLAIM_CHUNK]
+    )
+
+
+def _record_deliveries(won: list[tuple[dict, datetime]]) -> list[int]:
+    """One queued Delivery per (reader, period) won; the ids of those this claim created."""
+    wanted = {(row["id"], period_key(SimpleNamespace(**row), slot_time)): slot_time for row, slot_time in won}
+    Delivery.objects.bulk_create(
+        [Delivery(subscriber_id=sid, period=period, scheduled_for=at) for (sid, period), at in wanted.items()],
+        ignore_conflicts=True,  # the unique (subscriber, period) row may already exist: never a second one
+    )
+    claimed = Delivery.objects.filter(subscriber_id__in=[sid for sid, _ in wanted], status=Delivery.Status.CLAIMED)
+    rows = claimed.values_list("id", "subscriber_id", "period")
+    created = [pk for pk, sid, period in rows if (sid, period) in wanted]
+    Delivery.objects.filter(id__in=created, status=Delivery.Status.CLAIMED).move(Delivery.Status.QUEUED)
+    return created
+
+
 def claim_due(now: datetime, *, on_commit) -> list[int]:
     """Claim every due active subscriber once and return the ids of the deliveries created for them.
 
     A missed tick (beat down for a week) claims a subscriber once and moves next_digest_at past `now`,
-    so it catches up with one digest, never several.
+    so it catches up with one digest, never several. Each chunk of readers is one transaction.
     """
     delivery_ids: list[int] = []
     while True:
         with transaction.atomic():
-            rows = list(
-                Subscriber.objects.select_for_update(skip_locked=True)
-                .receiving()
-                .filter(next_digest_at__lte=now)
-                .order_by("next_digest_at", "id")
-                .values(*SCHEDULE_FIELDS)[:CLAIM_CHUNK]
-            )
+            rows = _due_chunk(now)
             if not rows:
                 return delivery_ids
-            won = _move_forward(rows, now)
-            wanted = {(row["id"], period_key(SimpleNamespace(**row), slot_time)): slot_time for row, slot_time in won}
-            Delivery.objects.bulk_create(
-                [Delivery(subscriber_id=sid, period=period, scheduled_for=at) for (sid, period), at in wanted.items()],
-                ignore_conflicts=True,  # the unique (subscriber, period) row may already exist: never a second one
-            )
-            created = [
-                pk
-                for pk, sid, period in Delivery.objects.filter(
-                    subscriber_id__in=[sid for sid, _ in wanted], status=Delivery.Status.CLAIMED
-                ).values_list("id", "subscriber_id", "period")
-                if (sid, period) in wanted
-            ]
-            Delivery.objects.filter(id__in=created, status=Delivery.Status.CLAIMED).move(Delivery.Status.QUEUED)
+            created = _record_deliveries(_move_forward(rows, now))
             if on_commit and created:
                 # robust: a broker that is down must not stop the claim; the rows are queued, the sweep sends them
                 transaction.on_commit(lambda ids=created: on_commit(ids), robust=True)

@@ -147,11 +147,7 @@ def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]
     papers = {c.id: (c.row, c.topics) for c in pool.candidates}
     missing = {row["paper_id"] for items in rows.values() for row in items} - papers.keys()
     if missing:  # older papers than this batch's window: two more queries, whatever their number
-        topics: dict[int, dict[int, float]] = defaultdict(dict)
-        for pid, tid, score in PaperTopic.objects.filter(paper_id__in=missing).values_list(
-            "paper_id", "topic_id", "score"
-        ):
-            topics[pid][tid] = score
+        topics = PaperTopic.objects.filter(paper_id__in=missing).by_paper()
         for row in Paper.objects.visible().filter(id__in=missing).values(*PAPER_FIELDS):
             papers[row["id"]] = (row, topics[row["id"]])
     return {

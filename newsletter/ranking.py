@@ -279,6 +279,15 @@ class Pool:
     _hits: dict[str, np.ndarray] = field(default_factory=dict)
     _topic_scores: OrderedDict[tuple, TopicScores] = field(default_factory=OrderedDict)
     _plain_picks: dict[tuple, Pick] = field(default_factory=dict)  # by position, followed slots, keywords
+    popularity_keys: np.ndarray = field(init=False)  # POPULARITY_WEIGHT x popularity, by position
+    _pinned: np.ndarray = field(init=False)  # by position
+    _topic_columns: dict[int, int] = field(init=False)  # topic id -> column of a topic weight vector
+    # Each paper's topics as slots (slot k of every paper is row k), by position: the topic's column, its id,
+    # its score, and the slot's bit.
+    _slot_topic: np.ndarray = field(init=False)
+    _slot_tid: np.ndarray = field(init=False)
+    _slot_score: np.ndarray = field(init=False)
+    _slot_bits: np.ndarray = field(init=False)
     _matrix: np.ndarray | None = field(init=False)  # the candidates' vectors, one column per position (zeros without)
     _scale: tuple[float, float] | None = field(init=False, default=None)
     titles: dict[int, str] = field(default_factory=dict)  # of the papers in the batch's profiles, for reasons
@@ -293,7 +302,7 @@ class Pool:
         self.position = {c.id: n for n, c in enumerate(self.at)}
         self.ids = [c.id for c in self.at]  # by position
         self.days = [c.trending_date for c in self.at]
-        self._popularity = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
+        self.popularity_keys = np.array([POPULARITY_WEIGHT * c.popularity for c in self.at], dtype=float)
         self._pinned = np.array([c.pinned for c in self.at], dtype=bool)
         self._topic_columns = {tid: n for n, tid in enumerate(sorted({t for c in self.at for t in c.topics}))}
         # Each paper's topics as slots in their dict order (slot k of every paper is row k), so relevance adds
@@ -541,11 +550,7 @@ def load_pool(since: date, until: date, now: datetime) -> Pool:
         .order_by("-upvotes", "id")
         .values(*PAPER_FIELDS)
     )
-    topics: dict[int, dict[int, float]] = defaultdict(dict)
-    for pid, tid, score in PaperTopic.objects.filter(**window, topic__active=True).values_list(
-        "paper_id", "topic_id", "score"
-    ):
-        topics[pid][tid] = score
+    topics = PaperTopic.objects.filter(**window, topic__active=True).by_paper()
     snapshots = list(
         UpvoteSnapshot.objects.filter(**window, taken_at__gte=now - VELOCITY_WINDOW)
         .order_by("taken_at")
@@ -637,7 +642,7 @@ def rank(pool: Pool, prefs: Preferences) -> Ranking:
     positions = np.flatnonzero(relevant)
     relevance = relevance[positions]
     top_relevance = float(relevance.max()) if len(positions) else 0.0
-    keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool._popularity[positions])
+    keys = -(RELEVANCE_WEIGHT * relevance / (top_relevance or 1.0) + pool.popularity_keys[positions])
     return Ranking(pool.topic_scores(prefs.topic_weights), prefs.follow, positions, keys)
 
 
@@ -656,7 +661,7 @@ def rank_with_profile(pool: Pool, prefs: Preferences, relevance: np.ndarray) -> 
     total = topical + like - DISLIKE_WEIGHT * affinity.dislike
     close = np.maximum(affinity.like, affinity.centroid)
     positions = np.flatnonzero(matched | (allowed & (close >= PROFILE_ENTRY)))
-    keys = -(RELEVANCE_WEIGHT * total[positions] + pool._popularity[positions])
+    keys = -(RELEVANCE_WEIGHT * total[positions] + pool.popularity_keys[positions])
     mostly = like > topical
     primary = np.where(mostly, NO_TOPIC, scores.primary_array()).tolist()
     taste = Taste(like, affinity.nearest, mostly)

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.db import models
 from django.db.models import Q
 
@@ -101,10 +103,21 @@ def paper_urls(arxiv_id: str) -> dict[str, str]:
     }
 
 
+class PaperTopicQuerySet(models.QuerySet):
+    def by_paper(self) -> defaultdict[int, dict[int, float]]:
+        """{paper id: {topic id: score}} of these rows, in one query; a paper without rows maps to {}."""
+        scores: defaultdict[int, dict[int, float]] = defaultdict(dict)
+        for paper_id, topic_id, score in self.values_list("paper_id", "topic_id", "score"):
+            scores[paper_id][topic_id] = score
+        return scores
+
+
 class PaperTopic(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="topic_scores")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="paper_scores")
     score = models.FloatField()
+
+    objects = PaperTopicQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["paper", "topic"], name="unique_paper_topic")]

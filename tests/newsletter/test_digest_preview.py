@@ -4,7 +4,6 @@ there is nothing new, before "send me my digest now" is pressed."""
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
@@ -15,13 +14,7 @@ from tests.factories import make_paper, make_subscriber
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def frame(client, reader):

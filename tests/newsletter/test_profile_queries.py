@@ -4,7 +4,6 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,13 +16,7 @@ from tests.newsletter.corpus import corpus_paper, day_ids
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 SLUGS = ["llm", "vision", "agents", "rl", "efficiency"]
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def learners(count: int, week: int, liked: list[int]) -> list[int]:

@@ -12,17 +12,16 @@ from subscribers.models import Subscriber
 from tests.factories import make_delivery, make_subscriber, make_topic
 from tests.newsletter.corpus import corpus_paper, day_ids
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 FILLER_DAY = "2025-06-03"  # a day of real papers on other subjects, so "close" is measured against real ones
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        make_topic("efficiency", "Efficient models"), make_topic("llm", "Language models")
-        yield
+def known_topics():
+    make_topic("efficiency", "Efficient models"), make_topic("llm", "Language models")
 
 
 def fillers(count: int = 20, **fields):

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from newsletter import profile
@@ -16,17 +15,16 @@ from subscribers.models import Subscriber, SubscriberTopic
 from tests.factories import make_subscriber, make_topic
 from tests.newsletter.corpus import corpus_paper, day_ids
 
-pytestmark = pytest.mark.django_db
-
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)  # a Wednesday: this week's papers are Monday's and Tuesday's
+
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
+
 DAY = "2025-06-03"
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        make_topic("llm", "Language models"), make_topic("efficiency", "Efficient models")
-        yield
+def known_topics():
+    make_topic("llm", "Language models"), make_topic("efficiency", "Efficient models")
 
 
 @pytest.fixture
@@ -113,13 +111,14 @@ def test_reset_clears_the_profile_the_topic_weights_and_the_keywords_muted_from_
 def test_the_profile_is_in_the_data_download_and_deleting_the_reader_deletes_it(client, week):
     reader = make_subscriber(topics=["llm"])
     pick(client, reader, week[:2])
-    data = json.loads(client.get(reverse("export_data", args=[reader.token("preferences")])).content)
+    # The download and the deletion open from the short-lived links emailed to the address itself.
+    data = json.loads(client.get(reverse("export_data", args=[reader.token("export")])).content)
     assert [(p["arxiv_id"], p["direction"], p["source"]) for p in data["profile"]] == [
         (week[0].arxiv_id, "more", "picked"),
         (week[1].arxiv_id, "more", "picked"),
     ]
     assert data["profile"][0]["title"] == week[0].title
-    client.post(reverse("delete", args=[reader.token("preferences")]), {"confirm": "yes"})
+    client.post(reverse("delete", args=[reader.token("delete")]), {"confirm": "yes"})
     assert not Subscriber.objects.filter(pk=reader.pk).exists()
     assert not ProfileVote.objects.exists()
 
