@@ -56,11 +56,7 @@ def took_off_for(
                 top[pid] = (upvotes, day)
     if not top:
         return {}
-    topics: dict[int, dict[int, float]] = defaultdict(dict)
-    for pid, tid, score in PaperTopic.objects.filter(paper_id__in=top, score__gt=0, topic__active=True).values_list(
-        "paper_id", "topic_id", "score"
-    ):
-        topics[pid][tid] = score
+    topics = PaperTopic.objects.filter(paper_id__in=top, score__gt=0, topic__active=True).by_paper()
     sent: dict[int, set[int]] = defaultdict(set)
     for sid, pid in DeliveryItem.objects.filter(delivery__subscriber__in=readers, paper_id__in=top).values_list(
         "delivery__subscriber_id", "paper_id"
