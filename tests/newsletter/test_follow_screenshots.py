@@ -31,6 +31,7 @@ def scene(transactional_db, settings, live_server):
         papers = list(Paper.objects.order_by("-upvotes", "id"))
         Paper.objects.update(trending_date=NOW.date())
         ibm = Paper.objects.get(organization="IBM Research")  # the payload's organisation, as ingested
+        PaperTopic.objects.filter(paper=ibm, topic=llm).delete()  # outside the reader's topic, whatever tagged it
         for paper in papers:
             if paper != ibm:
                 PaperTopic.objects.get_or_create(paper=paper, topic=llm, defaults={"score": 0.6})
