@@ -194,7 +194,7 @@ def forget_paper(request, token, paper_id):
 
 @require_http_methods(["GET", "POST"])
 def follow_from_digest(request, token, paper_id, which):
-    """"Follow Qwen" under a digest's paper. A GET only asks (scanners open links); the POST follows, once."""
+    """The "Follow Qwen" link under a digest's paper: a GET only asks (scanners open links), the POST follows once."""
     item = feedback.delivered(token, paper_id)
     paper = {"organization": item.paper.organization, "authors": item.paper.authors} if item else {}
     name = follows.offered(paper, which) if item else None

@@ -1,4 +1,4 @@
-""""Only papers with code" drops papers without a repository; every card with code shows a "code" badge and stars."""
+"""The "only papers with code" switch drops papers without a repository; cards with code show a badge and stars."""
 
 from datetime import UTC, datetime
 
