@@ -40,6 +40,7 @@ def test_it_shows_the_dashboard_above_the_usual_app_list_to_staff_who_may_view_s
         "Actions",
         "Trends",
         "Top trending papers this week",
+        "Most followed authors and organisations",
         "Recent ingestion runs",
         "Recent failed deliveries",
     ]
