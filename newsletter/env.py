@@ -115,7 +115,7 @@ def parse_email_url(name: str, raw: str) -> dict:
             raise ImproperlyConfigured(f"{name}={raw!r} has an invalid port") from None
         default_port = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}[parts.scheme]
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": "newsletter.mail.SMTPBackend",
             "EMAIL_HOST": parts.hostname,
             "EMAIL_PORT": port or default_port,
             "EMAIL_HOST_USER": unquote(parts.username or ""),

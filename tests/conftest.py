@@ -202,7 +202,7 @@ def smtp_server(settings):
     from tests.smtp import SMTPServer
 
     server = SMTPServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "newsletter.mail.SMTPBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

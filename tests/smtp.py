@@ -24,6 +24,7 @@ class Received:
     rcpt_tos: list[str]
     message: email.message.EmailMessage
     raw: bytes
+    mail_options: list[str] = field(default_factory=list)  # MAIL FROM parameters, e.g. BODY=8BITMIME
     at: float = field(default_factory=time.monotonic)  # when the server took the message (time.monotonic)
 
 
@@ -65,7 +66,9 @@ class RecordingHandler:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         rcpts = [r.lower() for r in envelope.rcpt_tos]
         with self.lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw))
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw, list(envelope.mail_options))
+            )
             reset = self.reset_after_data.intersection(rcpts)
             self.reset_after_data -= reset
             self.resets += bool(reset)

@@ -49,7 +49,7 @@ def test_a_temporary_failure_waiting_to_retry_is_dated_when_it_happened(smtp_ser
 
 
 def test_giving_up_on_an_unreachable_mail_server_is_dated_when_it_gave_up(settings, waiting, frozen_clock):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "newsletter.mail.SMTPBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     frozen_clock.move_to(A_DAY_LATER)
     delivery.send_deliveries([waiting.id], A_DAY_LATER)

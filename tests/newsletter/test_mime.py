@@ -50,12 +50,37 @@ def test_a_digest_reads_back_with_the_same_headers_and_bodies_as_djangos_own_mes
     assert bodies(ours) == bodies(django) == (TEXT, HTML)
 
 
-def test_every_line_is_short_and_ascii_whatever_the_content():
-    raw = built(DigestMessage).message().as_bytes(linesep="\r\n")
+def test_headers_are_short_ascii_lines_and_a_body_of_short_lines_goes_8bit_as_django_sends_it():
+    html = HTML.replace("</a>", "</a>\n")  # lines of a few dozen bytes, as a rendered digest has
+    message = DigestMessage(SUBJECT, TEXT, "Paperboy Ünïcode <paperboy@example.org>", ["reader@example.org"])
+    message.attach_alternative(html, "text/html")
+    raw = message.message().as_bytes(linesep="\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
 
-    raw.decode("ascii")
-    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    head.decode("ascii")
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
     assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert body.count(b"Content-Transfer-Encoding: 8bit") == 2
+    assert "注意".encode() in body  # UTF-8 as it is
+    assert bodies(parsed(message)) == (TEXT, html)
+
+
+def test_a_body_with_a_line_over_998_bytes_goes_quoted_printable_and_reads_back_the_same():
+    assert len(HTML.encode()) > 998  # one line
+    message = built(DigestMessage)
+    raw = message.message().as_bytes(linesep="\r\n")
+
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert raw.count(b"Content-Transfer-Encoding: quoted-printable") == 1  # the text part stays 8bit
+    assert bodies(parsed(message)) == (TEXT, HTML)
+
+
+def test_the_boundary_never_occurs_in_a_body():
+    message = built(DigestMessage)
+    boundary = parsed(message).get_boundary()
+
+    assert boundary.startswith("=_") and boundary not in TEXT + HTML
+    assert len(parsed(message).get_payload()) == 2
 
 
 @pytest.mark.parametrize("subject", ["Title\r\nBcc: victim@example.org", "Title\nX-Injected: yes"])
