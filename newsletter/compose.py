@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from newsletter.follows import follows_for
 from newsletter.models import Delivery, DeliveryItem
+from newsletter.pool import PAPER_FIELDS, Pool, load_pool
 from newsletter.profile import profiles_for
-from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
+from newsletter.ranking import Preferences, picks_for
 from newsletter.scheduling import first_window_days, period_label
 from newsletter.took_off import took_off_for
 from papers.demo import demo_span
@@ -220,7 +221,7 @@ def compose(
             )
             if profile:  # the papers that taught the profile are known to the reader already
                 sent[sub.id].update(profile.liked + profile.disliked)
-            for n, pick in enumerate(pool.picks_for(prefs, start, sent[sub.id]), start=1):
+            for n, pick in enumerate(picks_for(pool, prefs, start, sent[sub.id]), start=1):
                 paper = rows[pick.paper_id]
                 digest.items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, pool.topic_names)))
                 if save and delivery.id:
