@@ -10,6 +10,8 @@ TITLE_CHARS = 60  # a liked paper's title in a reason is cut at a word before th
 
 @dataclass(slots=True)
 class Ranked:
+    """What a pick's reason is made of: the paper, and what the ranking found in it for this reader."""
+
     candidate: Candidate
     matched: list[tuple[int, float]]  # followed topics of the paper, with score x weight
     keywords: list[str]  # followed keywords it mentions
