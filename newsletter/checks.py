@@ -11,7 +11,7 @@ from newsletter.local import read_secret_key
 @register()
 def local_secret_key(app_configs, **kwargs) -> list[Warning]:
     """Before `bootstrap`, a laptop run signs links with a key of each process: a worker's links would fail."""
-    if os.environ.get("SECRET_KEY") or settings.SITE_URL.startswith("https") or read_secret_key(settings.VAR_DIR):
+    if os.environ.get("SECRET_KEY") or settings.HTTPS or read_secret_key(settings.VAR_DIR):
         return []
     hint = "Run `manage.py bootstrap` (make run does) to make the local key, or set SECRET_KEY."
     return [

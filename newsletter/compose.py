@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from newsletter.follows import follows_for
 from newsletter.models import Delivery, DeliveryItem
+from newsletter.pool import PAPER_FIELDS, Candidate, Pool, load_pool
 from newsletter.profile import profiles_for
-from newsletter.ranking import PAPER_FIELDS, Pool, Preferences, load_pool
+from newsletter.ranking import Preferences, Profile, picks_for
 from newsletter.scheduling import first_window_days, period_label
-from newsletter.took_off import took_off_for
-from papers.demo import demo_span
+from newsletter.took_off import TookOff, took_off_for
+from papers.demo import DemoSpan, demo_span
 from papers.models import Paper, PaperTopic, Topic
 from papers.representation import vectors_for
 from subscribers.models import Subscriber, SubscriberTopic
@@ -166,6 +167,23 @@ def _took_off_rows(offers: dict) -> dict[int, dict]:
     return {row["id"]: row for row in Paper.objects.visible().filter(id__in=ids).values(*PAPER_FIELDS)} if ids else {}
 
 
+@dataclass
+class Batch:
+    """What a batch's digests are made of, loaded before any reader is ranked: a fixed number of queries."""
+
+    pool: Pool
+    candidates: dict[int, Candidate]  # the pool's, by paper id
+    starts: list[date]  # by delivery, in order: the first trending day its digest may pick from
+    demo: DemoSpan | None
+    weights: dict[int, dict[int, float]]  # by reader: topic id -> weight
+    recorded: dict[int, list[Item]]  # by delivery: the items recorded before (a retry, a web version)
+    sent: dict[int, set[int]]  # by reader: the papers they have had, or are about to
+    profiles: dict[int, Profile]
+    follows: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
+    took_off: dict[int, TookOff]  # by reader: the paper that took off since their last digest
+    took_off_rows: dict[int, dict]
+
+
 def compose(
     deliveries: list[Delivery], now: datetime | None = None, save: bool = True, cache: PoolCache | None = None
 ) -> list[Digest]:
@@ -176,6 +194,15 @@ def compose(
     `cache`, the pool (and its rankings) of earlier batches is reused while the papers are unchanged.
     """
     now = now or timezone.now()
+    batch = load_batch(deliveries, now, cache)
+    digests = [digest_for(batch, d, start, now) for d, start in zip(deliveries, batch.starts, strict=True)]
+    if save:
+        record_picks([d for d in digests if d.delivery.id and d.delivery.id not in batch.recorded])
+    return digests
+
+
+def load_batch(deliveries: list[Delivery], now: datetime, cache: PoolCache | None = None) -> Batch:
+    """Everything the batch's readers are ranked from: the pool of their window and what each has had."""
     subscriber_ids = [d.subscriber_id for d in deliveries]
     saved_ids = [d.id for d in deliveries if d.id]
     weights = _topic_weights(subscriber_ids)
@@ -190,69 +217,75 @@ def compose(
     sent = _already_sent(subscriber_ids, window[0], saved_ids)
     profiles = _profiles(subscriber_ids, pool)
     follows = follows_for(subscriber_ids)
-    rows = {c.id: c for c in pool.candidates}
+    candidates = {c.id: c for c in pool.candidates}
     fresh = [d.subscriber for d in deliveries if d.id not in recorded]
     took_off = took_off_for(fresh, weights, sent)
     took_off_rows = _took_off_rows(took_off)
+    return Batch(pool, candidates, starts, demo, weights, recorded, sent, profiles, follows, took_off, took_off_rows)
 
-    digests = []
-    new_items = []
-    for delivery, start in zip(deliveries, starts, strict=True):
-        sub = delivery.subscriber
-        topic_names = sorted(pool.topic_names[tid] for tid in weights[sub.id] if tid in pool.topic_names)
-        digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), topic_names)
-        digest.demo = demo.label if demo else ""
-        if delivery.id in recorded:
-            digest.items = recorded[delivery.id]
-        else:
-            profile = profiles.get(sub.id)
-            authors, organizations = follows.get(sub.id, ((), ()))
-            prefs = Preferences.build(
-                weights[sub.id],
-                sub.follow_keywords,
-                sub.mute_keywords,
-                sub.paper_count,
-                digest.daily,
-                profile,
-                authors,
-                organizations,
-                sub.only_with_code,
+
+def digest_for(batch: Batch, delivery: Delivery, start: date, now: datetime) -> Digest:
+    """One reader's digest: the items recorded for its delivery before, or new picks."""
+    sub, pool = delivery.subscriber, batch.pool
+    topic_names = sorted(pool.topic_names[tid] for tid in batch.weights[sub.id] if tid in pool.topic_names)
+    digest = Digest(delivery, sub, period_label(sub, delivery.scheduled_for or now), topic_names)
+    digest.demo = batch.demo.label if batch.demo else ""
+    if delivery.id in batch.recorded:
+        digest.items = batch.recorded[delivery.id]
+    else:
+        digest.items = _choose(batch, sub, start, digest.daily)
+    digest.new_papers = max(pool.new_since(start, batch.sent[sub.id]), len(digest.items))
+    return digest
+
+
+def _choose(batch: Batch, sub: Subscriber, start: date, daily: bool) -> list[Item]:
+    """A reader's new items: their picks from the pool, and the paper that took off in the last place."""
+    profile = batch.profiles.get(sub.id)
+    authors, organizations = batch.follows.get(sub.id, ((), ()))
+    prefs = Preferences.build(
+        batch.weights[sub.id],
+        sub.follow_keywords,
+        sub.mute_keywords,
+        sub.paper_count,
+        daily,
+        profile,
+        authors,
+        organizations,
+        sub.only_with_code,
+    )
+    if profile:  # the papers that taught the profile are known to the reader already
+        batch.sent[sub.id].update(profile.liked + profile.disliked)
+    topic_names = batch.pool.topic_names
+    items = []
+    for pick in picks_for(batch.pool, prefs, start, batch.sent[sub.id]):
+        paper = batch.candidates[pick.paper_id]
+        items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, topic_names)))
+    offer = batch.took_off.get(sub.id)
+    if offer and offer.paper_id in batch.took_off_rows:
+        # Offered once, in the last place: recorded as an item, it counts as sent from now on.
+        if len(items) >= sub.paper_count:
+            items.pop()
+        row = batch.took_off_rows[offer.paper_id]
+        items.append(Item(row, offer.reason, False, _badges(offer.topics, topic_names)))
+    return items
+
+
+def record_picks(digests: list[Digest]) -> None:
+    """Record the digests' items as DeliveryItems, in order: one multi-row insert for the batch."""
+    rows = []
+    for digest in digests:
+        for position, item in enumerate(digest.items, start=1):
+            rows.append(
+                DeliveryItem(
+                    delivery=digest.delivery,
+                    paper_id=item.paper["id"],
+                    position=position,
+                    reason=item.reason,
+                    fill=item.fill,
+                )
             )
-            if profile:  # the papers that taught the profile are known to the reader already
-                sent[sub.id].update(profile.liked + profile.disliked)
-            for n, pick in enumerate(pool.picks_for(prefs, start, sent[sub.id]), start=1):
-                paper = rows[pick.paper_id]
-                digest.items.append(Item(paper.row, pick.reason, pick.fill, _badges(paper.topics, pool.topic_names)))
-                if save and delivery.id:
-                    new_items.append(
-                        DeliveryItem(
-                            delivery=delivery, paper_id=pick.paper_id, position=n, reason=pick.reason, fill=pick.fill
-                        )
-                    )
-            offer = took_off.get(sub.id)
-            if offer and offer.paper_id in took_off_rows:
-                # Offered once, in the last place: recorded as an item, it counts as sent from now on.
-                if len(digest.items) >= sub.paper_count:
-                    digest.items.pop()
-                    if save and delivery.id:
-                        new_items.pop()
-                row = took_off_rows[offer.paper_id]
-                digest.items.append(Item(row, offer.reason, False, _badges(offer.topics, pool.topic_names)))
-                if save and delivery.id:
-                    new_items.append(
-                        DeliveryItem(
-                            delivery=delivery,
-                            paper_id=offer.paper_id,
-                            position=len(digest.items),
-                            reason=offer.reason,
-                            fill=False,
-                        )
-                    )
-        digest.new_papers = max(pool.new_since(start, sent[sub.id]), len(digest.items))
-        digests.append(digest)
-    if new_items:
-        DeliveryItem.objects.bulk_create(new_items, ignore_conflicts=True, batch_size=1000)
-    return digests
+    if rows:
+        DeliveryItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
 def compose_ids(delivery_ids: list[int], now: datetime | None = None) -> list[Digest]:

@@ -1,3 +1,5 @@
+from functools import wraps
+
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import JsonResponse
@@ -48,11 +50,31 @@ def _record(purpose: str, token: str, queryset):
     return row if reader is not None and reader.link_version == link.version else None
 
 
+def bad_json_link(request):
+    return JsonResponse({"error": "This link is not valid."}, status=400)
+
+
+def reader_link(purpose: str, queryset, refuse=bad_link):
+    """The view opens the row its signed link (the URL's `token`) points at: `view(request, row, token, ...)`.
+
+    Any other link is answered by `refuse` (the bad-link page, 400) before the view runs."""
+
+    def decorate(view):
+        @wraps(view)
+        def opened(request, token, **kwargs):
+            row = _record(purpose, token, queryset)
+            if row is None:
+                return refuse(request)
+            return view(request, row, token, **kwargs)
+
+        return opened
+
+    return decorate
+
+
 @require_GET
-def digest_web(request, token):
-    delivery = _record("digest", token, Delivery.objects.select_related("subscriber"))
-    if delivery is None:
-        return bad_link(request)
+@reader_link("digest", Delivery.objects.select_related("subscriber"))
+def digest_web(request, delivery, token):
     digest = web_version(delivery)
     cards = [{"paper": paper_view(item), "reason": item.reason, "fill": item.fill} for item in digest.items]
     context = {
@@ -71,11 +93,9 @@ def preview_link(request, which: str, rest: str = ""):
 
 
 @require_http_methods(["GET", "POST"])
-def send_digest_now(request, token):
+@reader_link("preferences", Subscriber.objects.receiving())
+def send_digest_now(request, subscriber, token):
     """'Send me my digest now' from the preferences page. A GET only shows the button: scanners follow links."""
-    subscriber = _record("preferences", token, Subscriber.objects.receiving())
-    if subscriber is None:
-        return bad_link(request)
     if not preview(subscriber).items:
         state = "nothing"  # never "on its way" for an email the worker would skip
     elif request.method == "GET":
@@ -91,11 +111,9 @@ def send_digest_now(request, token):
 @require_GET
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"]})
-def digest_preview(request, token):
+@reader_link("preferences", Subscriber.objects.all())
+def digest_preview(request, subscriber, token):
     """The reader's next digest as the admin preview composes it: subject, papers, reasons, and "send it now"."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     digest, rendered = render_preview(subscriber)
     context = {"subscriber": subscriber, "digest": digest, "subject": rendered.subject, "token": token}
     return render(request, "newsletter/digest_preview.html", context)
@@ -135,11 +153,9 @@ def give_feedback(request, token, paper_id, direction):
 
 
 @require_POST
-def set_topic_levels(request, token):
+@reader_link("preferences", Subscriber.objects.all())
+def set_topic_levels(request, subscriber, token):
     """The preferences page's "more / normal / less" per followed topic."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     levels = {}
     for name, value in request.POST.items():
         topic_id = row_id(name[6:]) if name.startswith("level-") else None
@@ -151,10 +167,8 @@ def set_topic_levels(request, token):
 
 
 @require_POST
-def reset_personalisation(request, token):
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
+@reader_link("preferences", Subscriber.objects.all())
+def reset_personalisation(request, subscriber, token):
     feedback.reset(subscriber)
     messages.success(request, "Your personalisation is reset: topics count the same again and nothing learned is kept.")
     return redirect(reverse("preferences", args=[token]) + "#personalisation")
@@ -165,11 +179,9 @@ def _to_learned(token: str):
 
 
 @require_POST
-def pick_papers(request, token):
+@reader_link("preferences", Subscriber.objects.all())
+def pick_papers(request, subscriber, token):
     """The preferences page's "Pick a few papers you like": each ticked paper is a "more like this"."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     ids = [int(value) for value in request.POST.getlist("paper") if value.isdigit()]
     learned = profile.pick(subscriber, ids)
     if learned:
@@ -181,11 +193,9 @@ def pick_papers(request, token):
 
 
 @require_POST
-def forget_paper(request, token, paper_id):
+@reader_link("preferences", Subscriber.objects.all())
+def forget_paper(request, subscriber, token, paper_id):
     """Remove one paper from what the digest learned; it stops counting at once."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     title = profile.forget(subscriber, paper_id)
     if title is not None:
         messages.success(request, f"Removed “{title}”: it no longer shapes your digest.")
@@ -213,11 +223,9 @@ def follow_from_digest(request, token, paper_id, which):
 
 
 @require_POST
-def set_only_with_code(request, token):
+@reader_link("preferences", Subscriber.objects.all())
+def set_only_with_code(request, subscriber, token):
     """The preferences page's "only papers with code" switch."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     subscriber.only_with_code = request.POST.get("only_with_code") == "on"
     subscriber.save(update_fields=["only_with_code", "updated_at"])
     if subscriber.only_with_code:
@@ -232,11 +240,9 @@ def _to_follows(token: str):
 
 
 @require_POST
-def follow_name(request, token):
+@reader_link("preferences", Subscriber.objects.all())
+def follow_name(request, subscriber, token):
     """The preferences page's follow box: one author or organisation named on an ingested paper."""
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     try:
         row = follows.follow(subscriber, request.POST.get("kind", ""), request.POST.get("name", ""))
     except follows.FollowError as exc:
@@ -247,10 +253,8 @@ def follow_name(request, token):
 
 
 @require_POST
-def unfollow_name(request, token, follow_id):
-    subscriber = _record("preferences", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
+@reader_link("preferences", Subscriber.objects.all())
+def unfollow_name(request, subscriber, token, follow_id):
     name = follows.unfollow(subscriber, follow_id)
     if name is not None:
         messages.success(request, f"You no longer follow {name}.")
@@ -259,10 +263,9 @@ def unfollow_name(request, token, follow_id):
 
 @never_cache
 @require_GET
-def suggest_names(request, token):
+@reader_link("preferences", Subscriber.objects.all(), refuse=bad_json_link)
+def suggest_names(request, subscriber, token):
     """Names for the follow box as the reader types, with their paper counts (JSON, for the reader's page only)."""
-    if _record("preferences", token, Subscriber.objects.all()) is None:
-        return JsonResponse({"error": "This link is not valid."}, status=400)
     found = follows.suggest(request.GET.get("q", ""))
     return JsonResponse({"names": [{"kind": n.kind, "name": n.name, "papers": n.papers} for n in found]})
 
@@ -331,11 +334,9 @@ def topic_feed(request, slug):
 
 @require_GET
 @cache_control(private=True, max_age=ARCHIVE_MAX_AGE)
-def personal_feed(request, token):
+@reader_link("feed", Subscriber.objects.all())
+def personal_feed(request, subscriber, token):
     """A reader's digests as Atom; gone once they unsubscribe (a feed reader then stops asking)."""
-    subscriber = _record("feed", token, Subscriber.objects.all())
-    if subscriber is None:
-        return bad_link(request)
     if subscriber.status not in (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED):
         return render(request, "newsletter/bad_link.html", status=410)
     return feeds.PersonalFeed()(request, subscriber=subscriber)

@@ -18,7 +18,7 @@ KEPT_IN_FULL = 100  # readers whose picks are stored one by one, to show where a
 
 
 def population_picks() -> dict:
-    from newsletter.ranking import Preferences
+    from newsletter.ranking import Preferences, picks_for
 
     pool = build_pool(PAPERS)
     picks = []
@@ -26,6 +26,6 @@ def population_picks() -> dict:
         prefs = Preferences.build(r.topics, r.follow, r.mute, r.paper_count, r.daily)
         since = NOW.date() - timedelta(days=1 if r.daily else 7)
         exclude = set(range(1, 1 + r.n % 40)) if r.n % 7 == 0 else set()  # some readers got papers before
-        picks.append([[p.paper_id, p.reason, p.fill] for p in pool.picks_for(prefs, since, exclude)])
+        picks.append([[p.paper_id, p.reason, p.fill] for p in picks_for(pool, prefs, since, exclude)])
     digest = hashlib.sha256(json.dumps(picks).encode()).hexdigest()
     return {"readers": READERS, "papers": PAPERS, "sha256": digest, "first": picks[:KEPT_IN_FULL]}

@@ -36,5 +36,5 @@ def test_readers_with_identical_preferences_and_no_feedback_still_share_one_rank
         cache = PoolCache()
         digests = compose(deliveries, NOW, save=False, cache=cache)
     pool = next(iter(cache.pools.values()))[1]
-    assert len(pool._rankings) == 1  # shared by the three readers without feedback; the learner's is not kept
+    assert len(pool.rankings) == 1  # shared by the three readers without feedback; the learner's is not kept
     assert len({tuple(i.paper["id"] for i in d.items) for d in digests[:3]}) == 1

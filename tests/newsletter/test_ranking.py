@@ -2,10 +2,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from newsletter import delivery, ranking
+from newsletter import delivery
 from newsletter.compose import NOTHING_NEW, compose_ids
 from newsletter.models import Delivery, DeliveryItem
-from newsletter.ranking import Preferences, load_pool
+from newsletter.pool import load_pool
+from newsletter.ranking import Preferences, picks_for, ranking_for
 from tests.factories import make_delivery, make_paper, make_subscriber, make_topic
 
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
@@ -102,8 +103,8 @@ def test_it_ranks_once_for_readers_with_identical_preferences():
         Preferences.build({llm: 1.0}, ["RAG "], [], 10, False),
         Preferences.build({llm: 1.0}, ["rag"], [], 10, False),
     ]
-    assert pool.ranking(same[0]) is pool.ranking(same[1])
-    assert pool.ranking(Preferences.build({llm: 1.0}, [], [], 10, False)) is not pool.ranking(same[0])
+    assert ranking_for(pool, same[0]) is ranking_for(pool, same[1])
+    assert ranking_for(pool, Preferences.build({llm: 1.0}, [], [], 10, False)) is not ranking_for(pool, same[0])
 
 
 def test_it_starts_a_daily_readers_first_digest_from_yesterday():
@@ -148,11 +149,11 @@ def test_a_pool_keeps_only_its_most_recently_used_rankings_and_gives_the_same_pi
     readers = [Preferences.build({tid: 1.0}, [], [], 3, False) for tid in topics] * 2
     since = date(2026, 11, 23)
     unbounded = load_pool(since, TODAY, NOW)
-    expected = [unbounded.picks_for(prefs, since, set()) for prefs in readers]
+    expected = [picks_for(unbounded, prefs, since, set()) for prefs in readers]
 
-    monkeypatch.setattr(ranking, "RANKINGS_KEPT", 3)
+    monkeypatch.setattr("newsletter.pool.RANKINGS_KEPT", 3)
     pool = load_pool(since, TODAY, NOW)
-    got = [pool.picks_for(prefs, since, set()) for prefs in readers]
+    got = [picks_for(pool, prefs, since, set()) for prefs in readers]
 
-    assert len(unbounded._rankings) == 4 and len(pool._rankings) == len(pool._picks) == 3
+    assert len(unbounded.rankings) == 4 and len(pool.rankings) == len(pool.picks) == 3
     assert got == expected
