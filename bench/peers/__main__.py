@@ -22,6 +22,7 @@ The last line: peer=P messages_per_s=N ceiling_per_s=N ratio=R message_kb=N
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -144,6 +145,7 @@ def main() -> int:
     finally:
         sink.terminate()
         sink.wait()
+        shutil.rmtree(folder)
 
     per_s = statistics.median(r["per_s"] for r in runs)
     ceiling_per_s = statistics.median(c["per_s"] for c in ceilings)
