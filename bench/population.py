@@ -40,6 +40,10 @@ class ReaderSpec:
     daily: bool
 
 
+def reader_address(n: int) -> str:
+    return f"reader{n:06d}@bench.example.org"
+
+
 def real_papers() -> list[dict]:
     items = []
     for name in ("hf_daily_papers_2024-08-01.indent4.json", "hf_daily_papers_2025-10-01.indent2.json"):
@@ -130,7 +134,7 @@ def create(subscribers: int, paper_count: int, now: datetime, chunk: int = 5000)
         rows = Subscriber.objects.bulk_create(
             [
                 Subscriber(
-                    email=f"reader{r.n:06d}@bench.example.org",
+                    email=reader_address(r.n),
                     status=Subscriber.Status.ACTIVE,
                     frequency=Subscriber.Frequency.DAILY if r.daily else Subscriber.Frequency.WEEKLY,
                     weekday=now.weekday(),
