@@ -35,11 +35,11 @@ POSTGRES_ROLES = {  # words of the process title PostgreSQL sets -> row
     "background writer": "postgresql: background writer",
     "walwriter": "postgresql: WAL writer",
 }
-KERNEL_THREADS = {  # a kernel thread's name up to "/" -> row
+KERNEL_THREADS = {  # a kernel thread's name up to "/" or "." -> row
     "kworker": "kernel threads: kworker (deferred work, block I/O completion)",
     "ksoftirqd": "kernel threads: ksoftirqd (softirq overflow)",
     "jbd2": "kernel threads: jbd2 (ext4 journal commits)",
-    "kdamond.0": "kernel threads: kdamond (DAMON memory monitoring)",
+    "kdamond": "kernel threads: kdamond (DAMON memory monitoring)",
 }
 ORDER = ["benchmark", "celery worker", "smtp sink", "postgresql", "redis", "kernel threads", "process: ", "other"]
 TOP = 4  # kernel threads and other processes shown by name; the rest of each make one row
@@ -98,7 +98,7 @@ def postgres_role(title: str, database: str) -> str:
 
 
 def kernel_thread_role(comm: str) -> str:
-    family = comm.split("/")[0]
+    family = comm.split("/")[0].split(".")[0]
     return KERNEL_THREADS.get(family, f"kernel threads: {family}")
 
 
@@ -291,9 +291,8 @@ class Census:
         end = thread_cpu()
         self.sampler_cpu = (end[0] - start[0], end[1] - start[1])
 
-    def survivor(self, reading: Reading) -> tuple[int, int] | None:
+    def survivor(self, reading: Reading, by_pid: dict[int, tuple[int, int]]) -> tuple[int, int] | None:
         """The nearest ancestor still running at the end: the one whose cutime/cstime holds this process."""
-        by_pid = {key[0]: key for key in self.last} | {key[0]: key for key in self.alive}
         walked = set()
         while (key := by_pid.get(reading.ppid)) is not None and key not in walked:
             if key in self.alive:
@@ -305,9 +304,10 @@ class Census:
     def sampled_descendants(self) -> dict[tuple[int, int], tuple[float, float]]:
         """Per running process, what its reaped descendants' cutime/cstime share we saw: their last readings,
         plus what they had reaped themselves before the start (in their cutime then, not spent since)."""
+        by_pid = {key[0]: key for key in self.last} | {key[0]: key for key in self.alive}
         sampled: dict[tuple[int, int], tuple[float, float]] = {}
         for key, reading in self.last.items():
-            if key in self.alive or (ancestor := self.survivor(reading)) is None:
+            if key in self.alive or (ancestor := self.survivor(reading, by_pid)) is None:
                 continue
             before = self.first.get(key, NOTHING)
             user, system = sampled.get(ancestor, (0.0, 0.0))
