@@ -10,11 +10,19 @@ It builds the population of bench/population.py in a database of its own beside 
 finished. Then the ceiling, in the same run: as many of the messages the pipeline rendered, pushed to
 the same server by 2 processes with plain smtplib, one reused connection each. Figures are medians.
 
+During each run bench/cpu.py samples every process on the machine: the table of CPU per 1,000 digests has
+a row per component (the tick, timed around its call in this process, and the backend serving it; the
+worker's main process and pool children; the SMTP server; PostgreSQL by role; Redis; kernel threads; the
+other processes by name), user and system apart, and adds up to /proc/stat's busy time, with what is left
+printed as "unaccounted". Below it, the softirq events, the disk's writes and flushes, and the
+PostgreSQL server's WAL and checkpoint counters (the database is created with track_wal_io_timing on).
+
 A last, in-process pass sends 2,000 digests under cProfile for the CPU split by stage and counts the
 queries of each batch. The last line: digests_per_s=N ceiling_per_s=N ratio=R queries_per_batch=N
 """
 
 import argparse
+import contextlib
 import cProfile
 import multiprocessing
 import os
@@ -28,6 +36,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import cpu
 from bench.tagging import ROOT
 
 WORKER_PROCESSES = 2
@@ -52,12 +61,14 @@ def create_database(url: str, keep: bool, name: str = "bench_digests") -> bool:
 
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and keep:
-            return True
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return False
+        kept = bool(keep and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+        if not kept:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        # Without it pg_stat_wal's wal_sync_time stays 0; only a superuser may set it.
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f'ALTER DATABASE "{name}" SET track_wal_io_timing = on')
+    return kept
 
 
 def free_port() -> int:
@@ -86,7 +97,7 @@ def sink_count(folder: Path) -> int:
 
 
 class Worker:
-    """A `celery worker` with WORKER_PROCESSES processes; CPU time and peak memory read from /proc."""
+    """A `celery worker` with WORKER_PROCESSES processes; its memory read from /proc."""
 
     def __init__(self, env: dict, log: Path, processes: int):
         cmd = [
@@ -102,14 +113,6 @@ class Worker:
         except OSError:
             return []
         return [int(pid) for pid in text.split()]
-
-    @staticmethod
-    def cpu_seconds(pid: int) -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def cpu(self) -> float:
-        return sum(self.cpu_seconds(pid) for pid in [self.proc.pid, *self.children()])
 
     @staticmethod
     def status_kb(pid: int, key: str) -> int:
@@ -133,46 +136,6 @@ class Worker:
             self.proc.wait()
 
 
-class Machine:
-    """CPU seconds spent since it was made, by component: the worker, the SMTP server, PostgreSQL, Redis,
-    everything else (this process included), and the kernel (loopback networking counts there)."""
-
-    def __init__(self, worker: Worker, sink_pid: int):
-        self.worker, self.sink_pid = worker, sink_pid
-        self.start = self.read()
-
-    @staticmethod
-    def named(name: str) -> float:
-        total = 0.0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if stat.read_text().split(" (", 1)[1].startswith(name + ")"):
-                    total += Worker.cpu_seconds(int(stat.parent.name))
-            except (OSError, IndexError):
-                continue
-        return total
-
-    def read(self) -> dict[str, float]:
-        fields = [int(v) / os.sysconf("SC_CLK_TCK") for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        user, nice, system, idle, iowait, irq, softirq = fields[:7]
-        return {
-            "worker": self.worker.cpu(),
-            "smtp server": Worker.cpu_seconds(self.sink_pid),
-            "postgresql": self.named("postgres"),
-            "redis": self.named("redis-server"),
-            "busy": user + nice + system + irq + softirq,
-            "kernel": system + irq + softirq,
-        }
-
-    def spent(self) -> dict[str, float]:
-        now = self.read()
-        spent = {k: now[k] - self.start[k] for k in now}
-        spent["other"] = (
-            spent["busy"] - spent["kernel"] - sum(spent[k] for k in ("worker", "smtp server", "postgresql", "redis"))
-        )
-        return spent
-
-
 def wait_until_ready(app, timeout: float = 60) -> None:
     from newsletter.tasks import ping
 
@@ -191,8 +154,42 @@ def reset(now) -> None:
     Subscriber.objects.update(next_digest_at=now - timedelta(minutes=1), last_digest_at=None)
 
 
+def own_backend() -> int:
+    """The pid of the PostgreSQL backend serving this process (the tick's and the polling loop's)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def postgres_counters() -> dict[str, float]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return cpu.postgres_counters(cursor)
+
+
+def start_census(worker: Worker, sink_pid: int, backend: int) -> cpu.Census:
+    from django.db import connection
+
+    named = {
+        os.getpid(): "benchmark: polling loop",
+        worker.proc.pid: "celery worker: main process",
+        sink_pid: "smtp sink",
+        backend: "postgresql: the benchmark's backend, polling",
+    }
+    families = {worker.proc.pid: "celery worker: pool children"}
+    return cpu.Census(named, families, database=connection.settings_dict["NAME"])
+
+
+def process_cpu(pid: int) -> tuple[float, float]:
+    _, reading = cpu.read_process(pid)
+    return reading.user, reading.system
+
+
 def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path, processes: int) -> dict:
-    """One run: a fresh worker, the tick, until every delivery is finished."""
+    """One run: a fresh worker, the tick, until every delivery is finished; every process's CPU meanwhile."""
     from django.db.models import Count
     from django.utils import timezone
 
@@ -207,9 +204,14 @@ def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path
     try:
         wait_until_ready(app)
         before_sent = sink_count(sink_folder)
-        machine = Machine(worker, sink.pid)
+        backend = own_backend()
+        counters = postgres_counters()
+        census = start_census(worker, sink.pid, backend)
         start = time.perf_counter()
+        # The tick runs in this process: its CPU is this thread's and the backend's during the call.
+        tick_before, backend_before = cpu.thread_cpu(), process_cpu(backend)
         claimed, _ = claim_and_sweep(on_commit=enqueue_batches)
+        tick_after, backend_after = cpu.thread_cpu(), process_cpu(backend)
         unfinished = [Delivery.Status.CLAIMED, Delivery.Status.QUEUED, Delivery.Status.SENDING, Delivery.Status.RETRY]
         next_sample = 0.0
         while Delivery.objects.filter(status__in=unfinished).exists():
@@ -219,10 +221,19 @@ def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path
             time.sleep(0.2)
         elapsed = time.perf_counter() - start
         worker.sample_rss()
-        spent = machine.spent()
+        spent = census.stop()
         peak = worker.peak_rss_mb()
     finally:
         worker.stop()
+    spent.carve("benchmark: polling loop", "benchmark: the tick (claim_and_sweep)", *minus(tick_after, tick_before))
+    spent.carve("benchmark: polling loop", "benchmark: sampling /proc", *census.sampler_cpu)
+    spent.carve(
+        "postgresql: the benchmark's backend, polling",
+        "postgresql: the benchmark's backend, serving the tick",
+        *minus(backend_after, backend_before),
+    )
+    after = postgres_counters()
+    spent.counts["postgresql, whole server"] = {name: after[name] - counters[name] for name in after}
     time.sleep(0.6)  # the sink writes its count every half second
     counts = dict(Delivery.objects.values_list("status").annotate(n=Count("id")).order_by())
     sent = counts.get(Delivery.Status.SENT, 0)
@@ -235,12 +246,16 @@ def pipeline_run(env: dict, sink: subprocess.Popen, sink_folder: Path, log: Path
         "statuses": counts,
         "seconds": elapsed,
         "per_s": sent / elapsed,
-        "cpu_per_1000": spent["worker"] / max(sent, 1) * 1000,
-        "machine_per_1000": {k: v / max(sent, 1) * 1000 for k, v in spent.items()},
+        "cpu_per_1000": spent.total("celery worker") / max(sent, 1) * 1000,
+        "machine_per_1000": spent.per_1000(sent),
         "peak_rss_mb": peak,
         "rss_early_mb": samples[min(1, len(samples) - 1)] / 1024 if samples else 0,
         "rss_late_mb": samples[-1] / 1024 if samples else 0,
     }
+
+
+def minus(after: tuple[float, float], before: tuple[float, float]) -> tuple[float, float]:
+    return after[0] - before[0], after[1] - before[1]
 
 
 def push(args: tuple[int, list[bytes], int]) -> float:
@@ -395,8 +410,9 @@ def main() -> int:
     print(f"  end to end          {per_s:.0f} digests/s ({args.subscribers / per_s:.0f} s for all)")
     print(f"  ceiling             {ceiling_per_s:.0f} messages/s (smtplib, {args.concurrency} processes)")
     print(f"  worker CPU          {statistics.median(r['cpu_per_1000'] for r in runs):.2f} s per 1,000 digests")
-    machine = {k: statistics.median(r["machine_per_1000"][k] for r in runs) for k in runs[0]["machine_per_1000"]}
-    print("  machine CPU per 1,000 digests (2 cores): " + ", ".join(f"{k} {v:.2f} s" for k, v in machine.items()))
+    print(f"  machine CPU per 1,000 digests by process, seconds (2 cores; each cell the median of {args.runs} runs):")
+    for line in cpu.report(cpu.median([r["machine_per_1000"] for r in runs])):
+        print(f"    {line}")
     print(f"  worker peak RSS     {max(r['peak_rss_mb'] for r in runs):.0f} MB per process")
     print(f"  queries per batch   {statistics.median(queries):.0f} (min {min(queries)}, max {max(queries)}, of 100)")
     # cProfile slows Python code more than C code: its shares, applied to the worker CPU measured without it.
