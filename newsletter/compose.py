@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -270,22 +271,31 @@ def _choose(batch: Batch, sub: Subscriber, start: date, daily: bool) -> list[Ite
     return items
 
 
+# On PostgreSQL a batch's items go in as five arrays in one statement: no model instance per item.
+INSERT_ITEMS_SQL = """
+INSERT INTO {table} (delivery_id, paper_id, position, reason, fill)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::varchar[], %s::boolean[])
+ON CONFLICT DO NOTHING
+"""
+
+
 def record_picks(digests: list[Digest]) -> None:
     """Record the digests' items as DeliveryItems, in order: one multi-row insert for the batch."""
-    rows = []
-    for digest in digests:
-        for position, item in enumerate(digest.items, start=1):
-            rows.append(
-                DeliveryItem(
-                    delivery=digest.delivery,
-                    paper_id=item.paper["id"],
-                    position=position,
-                    reason=item.reason,
-                    fill=item.fill,
-                )
-            )
-    if rows:
-        DeliveryItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    rows = [
+        (digest.delivery.id, item.paper["id"], position, item.reason, item.fill)
+        for digest in digests
+        for position, item in enumerate(digest.items, start=1)
+    ]
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(DeliveryItem._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT_ITEMS_SQL.format(table=table), [list(column) for column in zip(*rows, strict=True)])
+        return
+    fields = ("delivery_id", "paper_id", "position", "reason", "fill")
+    items = [DeliveryItem(**dict(zip(fields, row, strict=True))) for row in rows]
+    DeliveryItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=1000)
 
 
 def compose_ids(delivery_ids: list[int], now: datetime | None = None) -> list[Digest]:
