@@ -58,28 +58,49 @@ def _cipher_key(purpose: str, secret: str) -> bytes:
     return salted_hmac("paperboy.link-cipher", purpose, secret=secret, algorithm="sha256").digest()
 
 
-def _keystream(purpose: str, nonce: bytes, length: int) -> bytes:
-    key = _cipher_key(purpose, settings.SECRET_KEY)
+def _keystream(purpose: str, nonce: bytes, length: int, secret: str) -> bytes:
+    key = _cipher_key(purpose, secret)
     blocks = (hmac.new(key, nonce + n.to_bytes(4, "big"), hashlib.sha256).digest() for n in range(length // 32 + 1))
     return b"".join(blocks)[:length]
 
 
-def _seal(purpose: str, data: bytes) -> str:
+def _nonce(purpose: str, data: bytes, secret: str) -> bytes:
     # A synthetic nonce (an HMAC of the plaintext): one payload always gives one blob, as before, and
     # different payloads never share a key stream.
-    nonce = hmac.new(_cipher_key(purpose, settings.SECRET_KEY), b"nonce" + data, hashlib.sha256).digest()[:NONCE_BYTES]
-    cipher = bytes(a ^ b for a, b in zip(data, _keystream(purpose, nonce, len(data)), strict=True))
+    return hmac.new(_cipher_key(purpose, secret), b"nonce" + data, hashlib.sha256).digest()[:NONCE_BYTES]
+
+
+def _seal(purpose: str, data: bytes) -> str:
+    nonce = _nonce(purpose, data, settings.SECRET_KEY)
+    cipher = _xor(data, _keystream(purpose, nonce, len(data), settings.SECRET_KEY))
     return base64.urlsafe_b64encode(nonce + cipher).decode().rstrip("=")
 
 
 def _open(purpose: str, blob: str) -> bytes:
+    """The plaintext, under the key that sealed it: the current one or a fallback (the nonce tells which)."""
     raw = base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
     nonce, cipher = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(purpose, nonce, len(cipher)), strict=True))
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        data = _xor(cipher, _keystream(purpose, nonce, len(cipher), secret))
+        if hmac.compare_digest(_nonce(purpose, data, secret), nonce):
+            return data
+    raise ValueError("sealed with none of the keys")
+
+
+def _xor(data: bytes, stream: bytes) -> bytes:
+    """`data` XOR the first len(data) bytes of `stream`, as one big-integer operation."""
+    stream = stream[: len(data)]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(data), "big")
 
 
 def _signer(purpose: str) -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=f"paperboy.v2.{purpose}")
+    return _signer_for(purpose, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=32)
+def _signer_for(purpose: str, secret: str, fallbacks: tuple[str, ...]) -> signing.TimestampSigner:
+    """One signer per purpose and keys: a digest signs four links, and a signer reads the settings when made."""
+    return signing.TimestampSigner(key=secret, fallback_keys=list(fallbacks), salt=f"paperboy.v2.{purpose}")
 
 
 def make_token(purpose: str, payload: int | dict | str, version: int = 0) -> str:
