@@ -5,6 +5,7 @@ per reader only the markers are filled with escaped values. A paper card is rend
 per run however many readers get it.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,7 +15,7 @@ import css_inline
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 
 from newsletter.compose import Digest, Item
@@ -47,6 +48,19 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+TOKEN_SLOT = "PBTOKENPB"  # noqa: S105 (a placeholder in a reversed path, not a secret)
+
+
+@functools.lru_cache(maxsize=32)
+def _token_path(name: str, urlconf: str | None, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf, args=[TOKEN_SLOT])
+
+
+def token_link(name: str, token: str) -> str:
+    """The absolute URL of the page `name` for `token`: reversed once per process, not once per link."""
+    return absolute(_token_path(name, get_urlconf(), get_script_prefix()).replace(TOKEN_SLOT, token))
+
+
 def personal_links(digest: Digest) -> dict[str, str]:
     """The signed links of one reader's digest (the subscriber pages by their URL names, as `Subscriber` does).
 
@@ -56,13 +70,12 @@ def personal_links(digest: Digest) -> dict[str, str]:
     sub_id = digest.subscriber.id
     version = digest.subscriber.link_version
     delivery_id = digest.delivery.id
-    web = absolute(reverse("digest_web", args=[make_token("digest", delivery_id, version)]))
     return {
-        "web_url": web,
+        "web_url": token_link("digest_web", make_token("digest", delivery_id, version)),
         # Feedback links are this prefix + "<paper id>/more/" or "<paper id>/less/": one signature per digest.
         "feedback_url": absolute(f"/feedback/{token_for(delivery_id, version)}/"),
-        "preferences_url": absolute(reverse("preferences", args=[make_token("preferences", sub_id, version)])),
-        "unsubscribe_url": absolute(reverse("unsubscribe", args=[make_token("unsubscribe", sub_id, version)])),
+        "preferences_url": token_link("preferences", make_token("preferences", sub_id, version)),
+        "unsubscribe_url": token_link("unsubscribe", make_token("unsubscribe", sub_id, version)),
     }
 
 
@@ -314,3 +327,4 @@ class Renderer:
 
 
 setting_changed.connect(Renderer.forget)
+setting_changed.connect(lambda **kwargs: _token_path.cache_clear())
