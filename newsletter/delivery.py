@@ -114,7 +114,7 @@ WITH reader AS (
     SELECT id FROM {subscriber} WHERE id = %(subscriber)s AND status = %(active)s FOR NO KEY UPDATE
 )
 UPDATE {delivery} SET status = %(sending)s, attempts = attempts + 1, updated_at = %(updated_at)s
-WHERE id = %(delivery)s AND status = ANY(%(sendable)s)
+WHERE id = %(delivery)s AND status IN ({sendable})
     AND subscriber_id IN (SELECT id FROM reader)
     AND NOT EXISTS (SELECT 1 FROM {switch} WHERE id = 1 AND paused)
 """
@@ -130,9 +130,10 @@ UPDATE {subscriber} SET last_digest_at = %(now)s, consecutive_failures = 0 WHERE
 
 @functools.cache
 def statement(sql: str) -> str:
-    """`sql` with its table names filled in, once per process."""
+    """`sql` with its table names and the sendable statuses (our constants, not input) filled in, once per process."""
     tables = {"delivery": Delivery, "subscriber": Subscriber, "switch": SendingSwitch}
-    return sql.format(**{k: db_connection.ops.quote_name(model._meta.db_table) for k, model in tables.items()})
+    names = {k: db_connection.ops.quote_name(model._meta.db_table) for k, model in tables.items()}
+    return sql.format(**names, sendable=", ".join(f"'{status}'" for status in Delivery.SENDABLE))
 
 
 def execute(sql: str, params: dict) -> int:
@@ -152,7 +153,7 @@ def claim(digest: Digest, now: datetime) -> bool:
     if db_connection.vendor == "postgresql":
         params = {
             "subscriber": digest.subscriber.id, "active": Subscriber.Status.ACTIVE, "sending": Delivery.Status.SENDING,
-            "updated_at": timezone.now(), "delivery": digest.delivery.id, "sendable": list(Delivery.SENDABLE),
+            "updated_at": timezone.now(), "delivery": digest.delivery.id,
         }  # fmt: skip
         return execute(CLAIM_SQL, params) == 1
     return bool(  # SQLite: no row locks, one writer at a time
