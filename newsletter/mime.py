@@ -16,9 +16,8 @@ import binascii
 import email
 import email.policy
 import secrets
-from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -51,12 +50,35 @@ def header(name: str, value: str) -> str:
     value = " ".join(str(value).split())
     if not value.isascii():
         return f"{name}: {encoded_words(value)}"
-    if len(name) + len(value) + 2 > 78:
-        return f"{name}: " + Header(value, "us-ascii", header_name=name).encode(linesep=CRLF)
-    return f"{name}: {value}"
+    return folded(f"{name}: {value}")
+
+
+def folded(line: str, width: int = 78) -> str:
+    """An ASCII header line folded at its spaces to lines of at most `width` where words allow (RFC 5322 2.2.3)."""
+    if len(line) <= width:
+        return line
+    lines, current = [], ""
+    for word in line.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = ""
+        current = f"{current} {word}" if current or lines else word
+    lines.append(current)
+    return CRLF.join(lines)
+
+
+ATOM_ENDS = frozenset(' \t"(),:;<>[\\]')
 
 
 def address(value: str) -> str:
+    """An address for a header: a bare ASCII mailbox as it is (a reader's canonical address), others formatted."""
+    if value.isascii() and not ATOM_ENDS.intersection(value):
+        return value
+    return _formatted_address(value)
+
+
+@lru_cache(maxsize=64)
+def _formatted_address(value: str) -> str:
     name, addr = parseaddr(" ".join(value.split()))
     return formataddr((name, addr), charset="utf-8")
 
