@@ -9,6 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper per call
 from pathlib import Path
 
 import css_inline
@@ -16,11 +17,11 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
 
 from newsletter.compose import Digest, Item
 from newsletter.feedback import token_for
 from newsletter.follows import paper_names
+from newsletter.scheduling import zone
 from papers.models import paper_urls
 from subscribers.tokens import make_token
 
@@ -38,6 +39,9 @@ SHELL_SLOTS = (
 
 def marker(name: str) -> str:
     return f"PBSLOT{name}PBSLOT"
+
+
+REASON_SLOT, FEEDBACK_SLOT = marker("reason"), marker("feedback")
 
 
 def fill_slots(text: str, values: dict[str, str]) -> str:
@@ -138,8 +142,6 @@ def paper_view(item: Item, with_abstract: bool = True) -> dict:
 
 
 def greeting(digest: Digest) -> str:
-    from newsletter.scheduling import zone
-
     when = digest.delivery.scheduled_for
     hour = when.astimezone(zone(digest.subscriber.timezone)).hour if when else 9
     return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
@@ -260,10 +262,11 @@ class Renderer:
 
     def cards(self, items: list[Item], fmt: str, full: int | None = None, feedback: str = "") -> str:
         escape_text = escape if fmt == "html" else str
+        feedback = escape_text(feedback)
         return "".join(
             self.card(item, fmt, full is None or n < full)
-            .replace(marker("reason"), escape_text(item.reason))
-            .replace(marker("feedback"), escape_text(feedback))
+            .replace(REASON_SLOT, escape_text(item.reason))
+            .replace(FEEDBACK_SLOT, feedback)
             for n, item in enumerate(items)
         )
 
