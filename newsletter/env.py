@@ -84,6 +84,11 @@ def parse_database_url(name: str, raw: str, sqlite_path: Path) -> dict:
         raise ImproperlyConfigured(f"{name}={raw!r} is malformed: {exc}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r} names no database")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # psycopg's own default (Django sets None, which turns preparing off): the send path's claim and record
+        # are prepared once per connection (newsletter.delivery.PreparedCursor). The ORM's client-side cursors
+        # never prepare, whatever this says.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
     return config
 
 

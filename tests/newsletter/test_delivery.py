@@ -207,3 +207,15 @@ def test_a_batch_costs_a_fixed_number_of_queries_plus_the_claim_and_record_of_ea
 
     assert hundred - ten == 90 * per_message
     assert ten - 10 * per_message < 20
+
+
+def test_the_claim_and_the_record_are_prepared_once_per_connection_and_reused(smtp_server, papers):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for period in ("2026-W47", "2026-W48"):
+        ids = [make_delivery(make_subscriber(topics=["llm"]), period).id for _ in range(3)]
+        assert delivery.send_deliveries(ids, NOW).counts["sent"] == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        executions = {("FOR NO KEY UPDATE" in sql, "RETURNING" in sql): runs for sql, runs in cursor.fetchall()}
+    assert executions == {(True, False): 6, (False, True): 6}  # the claim, the record: six messages each
