@@ -19,7 +19,7 @@ from papers.representation import vectors_for
 POPULARITY_WEIGHT = 0.35  # how much popularity counts in a paper's key, beside ranking.RELEVANCE_WEIGHT
 VELOCITY_WINDOW = timedelta(hours=72)
 NO_TOPIC = -1  # a paper's primary topic when none of its topics is followed (topic ids are positive)
-RANKINGS_KEPT = 2_000  # orderings, pick lists and topic scores a pool keeps, the least recently used going first
+RANKINGS_KEPT = 128  # orderings, pick lists and topic scores a pool keeps (~44 KB each), least recently used out first
 SCALE_SAMPLE = 256  # papers whose pairwise similarities give the pool's typical similarity
 PAPER_FIELDS = (
     "id", "arxiv_id", "title", "abstract", "authors", "upvotes", "num_comments", "github_repo",
