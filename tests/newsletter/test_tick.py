@@ -2,10 +2,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from newsletter.claims import batches, claim_and_sweep, claim_due
+from newsletter.claims import ANALYZE_AFTER, batches, claim_and_sweep, claim_due
 from newsletter.models import Delivery, SendingSwitch
 from subscribers.models import Subscriber
 from tests.factories import make_subscriber
@@ -133,3 +134,24 @@ def test_the_beat_task_claims_due_subscribers(django_capture_on_commit_callbacks
     with time_machine.travel(MONDAY_8 + timedelta(minutes=1)), django_capture_on_commit_callbacks() as queued:
         assert tasks.tick.apply().get() == 2
     assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 2 and len(queued) == 1
+
+
+def delivery_rows_planned() -> float:
+    """The number of deliveries PostgreSQL's planner believes the table holds (pg_class.reltuples)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Delivery._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_claim_refreshes_the_planner_statistics_the_send_is_planned_on():
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Delivery._meta.db_table}")  # as autovacuum left it before the period: empty
+    assert delivery_rows_planned() == 0
+    due = {"status": Subscriber.Status.ACTIVE, "weekday": 0, "hour": 8, "timezone": "UTC", "next_digest_at": MONDAY_8}
+    Subscriber.objects.bulk_create(Subscriber(email=f"reader{n}@example.com", **due) for n in range(ANALYZE_AFTER))
+    claimed, _ = claim_and_sweep(MONDAY_8, on_commit=None)
+    assert len(claimed) == ANALYZE_AFTER
+    assert delivery_rows_planned() == ANALYZE_AFTER  # the batches are planned on the rows the claim made
