@@ -1,3 +1,4 @@
+import json
 import math
 from datetime import UTC, datetime
 
@@ -6,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from newsletter.compose import compose_ids, pools
-from newsletter.models import DeliveryItem
+from newsletter.models import Delivery, DeliveryItem
 from newsletter.render import Renderer
+from subscribers.models import Subscriber
 from tests.factories import make_delivery, make_paper, make_subscriber
 
 NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
@@ -64,3 +66,34 @@ def test_a_worker_reuses_the_pool_of_earlier_batches_until_a_paper_changes():
     top.save()
     (after,) = compose_ids(deliveries(1, 50), NOW)
     assert top.id not in [item.paper["id"] for item in after.items]
+
+
+def planned_items_of_one_delivery(delivery_id: int) -> float:
+    plan = json.loads(DeliveryItem.objects.filter(delivery_id=delivery_id).explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def test_the_planner_expects_a_digest_worth_of_items_per_delivery_as_the_table_outgrows_its_statistics():
+    """A batch's earlier picks are found through each delivery's items: the planner must expect a digest's worth
+    (at most 25), not the table's rows divided among the deliveries it counted at its last ANALYZE."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    papers = [make_paper(topics={"llm": 0.5}) for _ in range(12)]
+
+    def delivered(first: int, count: int) -> list[Delivery]:
+        readers = Subscriber.objects.bulk_create(
+            Subscriber(email=f"r{n}@example.com") for n in range(first, first + count)
+        )
+        made = Delivery.objects.bulk_create(Delivery(subscriber=r, period="2026-W48") for r in readers)
+        DeliveryItem.objects.bulk_create(
+            DeliveryItem(delivery=d, paper=p, position=n, reason="Trending in LLMs")
+            for d in made
+            for n, p in enumerate(papers)
+        )
+        return made
+
+    delivered(0, 200)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {DeliveryItem._meta.db_table}")  # early in a period's send: 200 digests recorded
+    since = delivered(200, 400)  # the rest of the period, recorded since
+    assert planned_items_of_one_delivery(since[-1].id) <= 25
