@@ -1,0 +1,139 @@
+"""One worker process's CPU per digest, apart: its warm-up and its steady state, without Celery.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/paperboy \\
+        .venv/bin/python -m bench.warmup [--digests 5000] [--rounds 2] [--database bench_digests]
+
+It runs on the population that `bench.digests --keep` left in its database (the same --database). Each round
+resets the readers to "due now", claims them with the real tick and starts a fresh process that starts as a
+Celery worker does (Django set up, the system checks run, the tasks imported: what a worker's main process
+does before it forks its pool) and then sends the first --digests deliveries in batches of the tick's size to an
+SMTP server on loopback (bench/smtp_sink.py), timing each batch with time.process_time. A pool process's share
+of a 10,000-reader run with 2 processes is 5,000 digests.
+
+Printed per round: the start-up; the first batch; the steady state (the median batch after the first ten), per
+digest; the warm-up (all batches minus as many steady ones); all of it per digest.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import digests
+from bench.tagging import ROOT
+
+STEADY_AFTER = 10  # batches
+
+
+def child(count: int) -> dict:
+    """In the fresh process: start as a worker does, then send `count` claimed deliveries, batch by batch."""
+    start = time.process_time()
+    import django
+
+    django.setup()
+    from django.core.checks import run_checks
+
+    run_checks()  # as Celery's Django fix-up does in the worker's main process
+    import newsletter.tasks  # noqa: F401 (what the worker imports before it forks)
+    from newsletter.claims import batches
+    from newsletter.delivery import send_deliveries
+    from newsletter.models import Delivery
+
+    started = time.process_time() - start
+    ids = list(Delivery.objects.filter(status__in=Delivery.SENDABLE).order_by("id").values_list("id", flat=True))
+    seconds = []
+    for batch in batches(ids[:count]):
+        before = time.process_time()
+        send_deliveries(batch)
+        seconds.append(time.process_time() - before)
+    return {"startup_s": started, "batches": seconds, "digests": min(count, len(ids))}
+
+
+def summary(result: dict) -> dict:
+    batches = result["batches"]
+    steady = statistics.median(batches[STEADY_AFTER:] or batches)
+    per_batch = result["digests"] / len(batches)
+    return {
+        "startup_s": result["startup_s"],
+        "first_s": batches[0],
+        "steady_ms": steady / per_batch * 1000,
+        "warmup_s": sum(batches) - steady * len(batches),
+        "all_ms": sum(batches) / result["digests"] * 1000,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digests", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database", default="bench_digests", help="the database `bench.digests --keep` left")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return 0
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/warmup.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
+    port = digests.free_port()
+    os.environ.update(
+        DATABASE_URL=digests.bench_database(url, args.database),
+        DJANGO_SETTINGS_MODULE="newsletter.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=20",
+        SITE_URL=os.environ.get("SITE_URL", "https://paperboy.example.org"),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
+        LOG_LEVEL="WARNING",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    from newsletter.claims import claim_and_sweep
+    from subscribers.models import Subscriber
+
+    try:
+        readers = Subscriber.objects.count()
+    except OperationalError:
+        readers = 0
+    if readers < args.digests:
+        sys.exit(
+            f"bench/warmup.py: {args.database} has {readers} readers, fewer than --digests {args.digests}; "
+            f"build it first with `bench.digests --keep --database {args.database}`"
+        )
+    sink = digests.start_sink(Path(tempfile.mkdtemp(prefix="paperboy-sink-")), port)
+    rounds = []
+    try:
+        for n in range(args.rounds):
+            digests.reset(timezone.now())
+            claim_and_sweep(on_commit=None)
+            command = [sys.executable, "-m", "bench.warmup", "--child", str(args.digests)]
+            out = subprocess.run(command, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, check=True)
+            rounds.append(row := summary(json.loads(out.stdout.splitlines()[-1])))
+            print(
+                f"round {n + 1}: start-up {row['startup_s']:.2f} s; first batch {row['first_s']:.2f} s; "
+                f"steady state {row['steady_ms']:.2f} ms per digest; warm-up {row['warmup_s']:.2f} s; "
+                f"all batches {row['all_ms']:.2f} ms per digest",
+                flush=True,
+            )
+    finally:
+        sink.terminate()
+        sink.wait()
+    median = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    print(
+        f"median of {len(rounds)} rounds, {args.digests} digests in one process: "
+        f"steady_ms={median['steady_ms']:.2f} warmup_s={median['warmup_s']:.2f} "
+        f"first_batch_s={median['first_s']:.2f} startup_s={median['startup_s']:.2f} all_ms={median['all_ms']:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
