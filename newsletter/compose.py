@@ -70,7 +70,8 @@ class PoolCache:
     hundred digests, and every batch of a period asks for the same one. A cached pool is reused while
     three cheap queries find the window's papers, their topic scores and the topics unchanged (paper
     rows change `updated_at` on every edit, ingestion and hide; re-tagging replaces score rows) and the
-    hour, which bounds the upvote velocity, is the same. Its rankings are kept with it.
+    hour, which bounds the upvote velocity, is the same. Its rankings are kept with it; the pools of an earlier
+    hour are let go when a new one is loaded.
     """
 
     LIMIT = 8
@@ -93,6 +94,9 @@ class PoolCache:
         cached = self.pools.get((since, until))
         if cached and cached[0] == version:
             return cached[1]
+        # The hour is part of every version: a pool of an earlier hour would be loaded again if asked for, so
+        # it goes now, with its rankings, rather than when LIMIT windows have piled up.
+        self.pools = {window: kept for window, kept in self.pools.items() if kept[0][0] == version[0]}
         if len(self.pools) >= self.LIMIT:
             self.pools.clear()
         pool = load_pool(since, until, now)

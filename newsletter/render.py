@@ -239,10 +239,13 @@ class Renderer:
     def card(self, item: Item, fmt: str, with_abstract: bool = True) -> str:
         """One paper's card (html or txt) with a marker for the reader's reason line."""
         row = item.paper
-        # Rows are never changed once loaded (an edit loads a new row), so a card is known by the row's
-        # identity; the row is kept with its card, so that identity cannot pass to another row.
-        key = (fmt, with_abstract, id(row), tuple(item.badges))
+        # A card is a function of its row's values: a pool loaded again (every hour, or after an edit) brings
+        # new rows, and a row equal to the one a card was rendered from keeps that card, so the cards of a
+        # long-running worker do not pile up with its pools. An edited paper's row differs and gets a new card.
+        key = (fmt, with_abstract, row["id"], tuple(item.badges))
         cached = self._cards.get(key)
+        if cached is not None and cached[0] is not row and cached[0] == row:
+            self._cards[key] = cached = (row, cached[1])  # the older pool's row is let go
         if cached is None or cached[0] is not row:
             if len(self._cards) >= self.CARDS_LIMIT:
                 self._cards.clear()
