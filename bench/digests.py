@@ -71,6 +71,18 @@ def create_database(url: str, keep: bool, name: str = "bench_digests") -> bool:
     return kept
 
 
+def configure(url: str, database: str, smtp_port: int) -> None:
+    """This process's (and its children's) settings: the benchmark's own database, the SMTP sink on `smtp_port`."""
+    os.environ.update(
+        DATABASE_URL=bench_database(url, database),
+        DJANGO_SETTINGS_MODULE="newsletter.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}?timeout=20",
+        SITE_URL=os.environ.get("SITE_URL", "https://paperboy.example.org"),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
+        LOG_LEVEL="WARNING",
+    )
+
+
 def free_port() -> int:
     import socket
 
@@ -349,17 +361,9 @@ def main() -> int:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/digests.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     port = free_port()
-    os.environ.update(
-        DATABASE_URL=bench_database(url, args.database),
-        REDIS_URL=redis_url,
-        DJANGO_SETTINGS_MODULE="newsletter.settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=20",
-        SITE_URL=os.environ.get("SITE_URL", "https://paperboy.example.org"),
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
-        LOG_LEVEL="WARNING",
-    )
+    configure(url, args.database, port)
+    os.environ["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     kept = create_database(url, args.keep, args.database)
     sys.path.insert(0, str(ROOT))
     import django

@@ -39,10 +39,7 @@ TRACED_PLACES = 12
 
 
 def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return digests.Worker.status_kb(os.getpid(), "VmRSS") / 1024
 
 
 def child(count: int, trace: bool = False, hours: float = 0) -> dict:
@@ -116,14 +113,7 @@ def main() -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/warmup.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
     port = digests.free_port()
-    os.environ.update(
-        DATABASE_URL=digests.bench_database(url, args.database),
-        DJANGO_SETTINGS_MODULE="newsletter.settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=20",
-        SITE_URL=os.environ.get("SITE_URL", "https://paperboy.example.org"),
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
-        LOG_LEVEL="WARNING",
-    )
+    digests.configure(url, args.database, port)
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -96,7 +96,8 @@ class PoolCache:
             return cached[1]
         # The hour is part of every version: a pool of an earlier hour would be loaded again if asked for, so
         # it goes now, with its rankings, rather than when LIMIT windows have piled up.
-        self.pools = {window: kept for window, kept in self.pools.items() if kept[0][0] == version[0]}
+        hour = version[0]
+        self.pools = {window: kept for window, kept in self.pools.items() if kept[0][0] == hour}
         if len(self.pools) >= self.LIMIT:
             self.pools.clear()
         pool = load_pool(since, until, now)

@@ -244,9 +244,11 @@ class Renderer:
         # long-running worker do not pile up with its pools. An edited paper's row differs and gets a new card.
         key = (fmt, with_abstract, row["id"], tuple(item.badges))
         cached = self._cards.get(key)
-        if cached is not None and cached[0] is not row and cached[0] == row:
-            self._cards[key] = cached = (row, cached[1])  # the older pool's row is let go
-        if cached is None or cached[0] is not row:
+        if cached is not None and cached[0] is not row:
+            cached = (row, cached[1]) if cached[0] == row else None  # an equal row lets the older one go
+            if cached:
+                self._cards[key] = cached
+        if cached is None:
             if len(self._cards) >= self.CARDS_LIMIT:
                 self._cards.clear()
             context = {
