@@ -177,7 +177,9 @@ class Pool:
     def new_since(self, since: date, exclude: set[int]) -> int:
         """How many candidates are new to a reader: listed on or after `since` and never sent to them."""
         start = bisect_left(self._dates, since)
-        return len(self._dates) - start - sum(1 for c in self._by_date[start:] if c.id in exclude)
+        # A reader has had tens of papers, the window holds thousands: count theirs, not the window's.
+        had = sum(1 for pid in exclude if (n := self.position.get(pid)) is not None and self.days[n] >= since)
+        return len(self._dates) - start - had
 
     def mentioning(self, words: tuple[str, ...]) -> np.ndarray:
         """Which candidates (by position) contain any of `words`: each text is scanned once per word set."""

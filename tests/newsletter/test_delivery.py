@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from newsletter import delivery
-from newsletter.models import Delivery
+from newsletter.models import Delivery, DeliveryItem
 from newsletter.tasks import send_batch
 from subscribers.models import Subscriber
 from subscribers.tokens import read_token
@@ -219,3 +219,20 @@ def test_the_claim_and_the_record_are_prepared_once_per_connection_and_reused(sm
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
         executions = {("FOR NO KEY UPDATE" in sql, "RETURNING" in sql): runs for sql, runs in cursor.fetchall()}
     assert executions == {(True, False): 6, (False, True): 6}  # the claim, the record: six messages each
+
+
+def test_new_papers_counts_the_window_less_what_the_reader_already_had(smtp_server):
+    """'3 papers picked for you from 5 new': the papers since the last digest, less those an earlier digest carried;
+    what the reader had from before that day does not count against the window."""
+    reader = make_subscriber(topics=["llm"], paper_count=3, last_digest_at=NOW - timedelta(days=3))
+    older = [make_paper(topics={"llm": 0.9}, now=NOW - timedelta(days=5)) for _ in range(2)]
+    recent = [make_paper(topics={"llm": 0.9}, now=NOW - timedelta(days=n % 3)) for n in range(6)]
+    earlier = make_delivery(reader, period="earlier", status=Delivery.Status.SENT)
+    for position, paper in enumerate([older[0], recent[0]], start=1):
+        DeliveryItem.objects.create(delivery=earlier, paper=paper, position=position, reason="Trending in LLMs")
+    d = make_delivery(reader)
+    assert delivery.send_deliveries([d.id], NOW).counts["sent"] == 1
+    d.refresh_from_db()
+    assert d.new_papers == 5
+    (received,) = smtp_server.messages
+    assert "3 papers picked for you from 5 new this week" in received.message.get_body(("plain",)).get_content()
