@@ -75,6 +75,30 @@ def test_a_body_with_a_line_over_998_bytes_goes_quoted_printable_and_reads_back_
     assert bodies(parsed(message)) == (TEXT, HTML)
 
 
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize(("length", "encoding"), [(998, b"8bit"), (999, b"quoted-printable")])
+def test_a_line_goes_8bit_up_to_998_bytes_wherever_it_is_in_the_body(where, length, encoding):
+    short = ("<p>" + "é" * 30 + "</p>\n") * 40  # lines of 70 bytes around it
+    long = "注" * (length // 3) + "x" * (length % 3)  # three bytes a character: the limit counts bytes
+    html = {"first": long + "\n" + short, "middle": short + long + "\n" + short, "last": short + long}[where]
+    message = DigestMessage(SUBJECT, TEXT.replace("long " * 100, "short"), "paperboy@example.org", ["r@example.org"])
+    message.attach_alternative(html, "text/html")
+    raw = message.message().as_bytes(linesep="\r\n")
+
+    assert raw.count(b"Content-Transfer-Encoding: " + encoding) == (2 if encoding == b"8bit" else 1)
+    assert bodies(parsed(message))[1] == html
+
+
+def test_a_body_with_cr_or_crlf_line_ends_goes_with_crlf_alone():
+    message = DigestMessage(SUBJECT, "one\r\ntwo\rthree\n", "paperboy@example.org", ["r@example.org"])
+    message.attach_alternative("<p>a</p>\r\n<p>b</p>", "text/html")
+    raw = message.message().as_bytes(linesep="\r\n")
+
+    assert b"one\r\ntwo\r\nthree\r\n" in raw
+    assert b"\r\r" not in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    assert bodies(parsed(message)) == ("one\ntwo\nthree\n", "<p>a</p>\n<p>b</p>")
+
+
 def test_the_boundary_never_occurs_in_a_body():
     message = built(DigestMessage)
     boundary = parsed(message).get_boundary()
