@@ -1,5 +1,6 @@
 """Compose digests for a batch of deliveries: load everything once, rank, record the picks."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -276,10 +277,12 @@ def _choose(batch: Batch, sub: Subscriber, start: date, daily: bool) -> list[Ite
     return items
 
 
-# On PostgreSQL a batch's items go in as five arrays in one statement: no model instance per item.
+# On PostgreSQL a batch's items go in as one JSON array of rows in one statement: no model instance per item,
+# and the standard library's C encoder writes it (binding five Python lists costs psycopg ten times as much).
 INSERT_ITEMS_SQL = """
 INSERT INTO {table} (delivery_id, paper_id, position, reason, fill)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::varchar[], %s::boolean[])
+SELECT (r->>0)::bigint, (r->>1)::bigint, (r->>2)::smallint, r->>3, (r->>4)::boolean
+FROM jsonb_array_elements(%s::jsonb) AS r
 ON CONFLICT DO NOTHING
 """
 
@@ -296,7 +299,7 @@ def record_picks(digests: list[Digest]) -> None:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(DeliveryItem._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(INSERT_ITEMS_SQL.format(table=table), [list(column) for column in zip(*rows, strict=True)])
+            cursor.execute(INSERT_ITEMS_SQL.format(table=table), [json.dumps(rows)])
         return
     fields = ("delivery_id", "paper_id", "position", "reason", "fill")
     items = [DeliveryItem(**dict(zip(fields, row, strict=True))) for row in rows]

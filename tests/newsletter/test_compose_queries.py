@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from newsletter.compose import compose_ids, pools
+from newsletter.compose import Digest, Item, compose_ids, pools, record_picks
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.render import Renderer
 from subscribers.models import Subscriber
@@ -97,3 +97,16 @@ def test_the_planner_expects_a_digest_worth_of_items_per_delivery_as_the_table_o
         cursor.execute(f"ANALYZE {DeliveryItem._meta.db_table}")  # early in a period's send: 200 digests recorded
     since = delivered(200, 400)  # the rest of the period, recorded since
     assert planned_items_of_one_delivery(since[-1].id) <= 25
+
+
+def test_the_picks_are_recorded_in_order_with_their_reasons_as_they_were_written():
+    papers = [make_paper(topics={"llm": 0.5}) for _ in range(3)]
+    delivery = make_delivery(make_subscriber())
+    reasons = ['Close to “Ünïcode \\\\ "quoted" 注意’s', "Because you follow {a,b} and NULL", "x" * 300]
+    items = [Item({"id": p.id}, reason, n == 2, []) for n, (p, reason) in enumerate(zip(papers, reasons, strict=True))]
+    record_picks([Digest(delivery, delivery.subscriber, "week of 30 November 2026", ["LLMs"], items)])
+
+    stored = DeliveryItem.objects.filter(delivery=delivery).order_by("position")
+    assert list(stored.values_list("paper_id", "position", "reason", "fill")) == [
+        (p.id, n, reason, n == 3) for n, (p, reason) in enumerate(zip(papers, reasons, strict=True), start=1)
+    ]
