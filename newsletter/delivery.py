@@ -54,8 +54,14 @@ def message_id(delivery: Delivery) -> str:
     return f"<digest.{delivery.id}.{delivery.period}@{site_domain()}>"
 
 
+@functools.lru_cache(maxsize=4)
+def sender_address(from_email: str, domain: str) -> str:
+    """The bare address of DEFAULT_FROM_EMAIL, for the mailto: unsubscribe link: parsed once, not per message."""
+    return parseaddr(from_email)[1] or f"paperboy@{domain}"
+
+
 def build_message(digest: Digest, rendered: Rendered, links: dict[str, str], connection=None) -> DigestMessage:
-    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or f"paperboy@{site_domain()}"
+    sender = sender_address(settings.DEFAULT_FROM_EMAIL, site_domain())
     headers = {
         "Message-ID": message_id(digest.delivery),
         # RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to the https URL.

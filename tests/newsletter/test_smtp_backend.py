@@ -1,5 +1,7 @@
 """The SMTP backend digests go through: what the server receives is what was built, dots and all."""
 
+import smtplib
+
 import pytest
 from django.core.mail import EmailMessage, get_connection
 
@@ -45,3 +47,22 @@ def test_other_messages_and_unusual_recipients_go_as_django_sends_them(smtp_serv
     assert first.rcpt_tos == ["ada@example.org"]
     assert first.message.get_content().replace("\r\n", "\n") == ".dot first\nbody\n"
     assert second.rcpt_tos == ["bob@example.org"]
+
+
+ADDRESSES = [
+    "reader+tag@example.org",
+    "o'brien@example.org",
+    "a.b-c_d=e@sub.example.co.uk",
+    "#!$%&*/^`{|}~@example.org",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_a_bare_recipient_reaches_the_envelope_as_smtplib_would_quote_it(smtp_server, address):
+    assert smtplib.quoteaddr(address) == f"<{address}>"  # what smtplib itself sends, after parsing it
+    with get_connection() as connection:
+        assert connection.send_messages([digest(address)]) == 1
+
+    (received,) = smtp_server.handler.messages
+    assert (received.mail_from, received.rcpt_tos) == ("paperboy@example.org", [address])
+    assert "BODY=8BITMIME" in received.mail_options
