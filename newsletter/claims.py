@@ -17,7 +17,7 @@ from newsletter.scheduling import next_digest_at, period_key, schedule_unschedul
 from subscribers.models import Subscriber
 
 CLAIM_CHUNK = 1000
-BATCH_SIZE = 100
+BATCH_SIZE = 500  # deliveries per task at most: a batch's queries and its SMTP connection shared by this many
 ANALYZE_AFTER = 1000  # deliveries one claim creates before the planner's statistics are refreshed
 INTERRUPTED = "Interrupted while sending (worker killed); sent again"
 
@@ -32,7 +32,9 @@ SCHEDULE_FIELDS = ("id", "next_digest_at", "frequency", "weekday", "hour", "time
 
 
 def batches(ids: list[int], size: int = BATCH_SIZE) -> list[list[int]]:
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
+    """`ids` in as few batches of at most `size` as they fit in, evenly sized (1,001 ids: 333, 334 and 334)."""
+    count = -(-len(ids) // size)
+    return [ids[n * len(ids) // count : (n + 1) * len(ids) // count] for n in range(count)]
 
 
 def _move_forward(rows: list[dict], now: datetime) -> list[tuple[dict, datetime]]:

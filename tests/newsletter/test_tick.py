@@ -64,13 +64,23 @@ def test_it_claims_nothing_while_sending_is_paused():
 
 
 @pytest.mark.django_db
-def test_it_queues_batches_of_a_hundred_ids_after_commit(django_capture_on_commit_callbacks):
+def test_it_queues_the_claimed_ids_after_commit(django_capture_on_commit_callbacks):
     due_subscribers(150)
     queued = []
     with django_capture_on_commit_callbacks(execute=True):
         claimed, _ = claim_and_sweep(MONDAY_8, on_commit=queued.append)
     assert sorted(sum(queued, [])) == sorted(claimed)
-    assert [len(b) for b in batches(claimed)] == [100, 50]
+    assert batches(claimed) == [claimed]  # 150 deliveries are one task
+
+
+@pytest.mark.parametrize(
+    ("count", "sizes"), [(0, []), (1, [1]), (500, [500]), (501, [250, 251]), (1001, [333, 334, 334])]
+)
+def test_batches_are_as_few_as_fit_and_evenly_sized(count, sizes):
+    ids = list(range(count))
+    made = batches(ids, 500)
+    assert [len(b) for b in made] == sizes
+    assert sum(made, []) == ids
 
 
 @pytest.mark.django_db
