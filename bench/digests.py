@@ -311,8 +311,12 @@ def profile_pass(subscribers: int) -> dict:
 
     reset(timezone.now())
     claimed, _ = claim_and_sweep(on_commit=None)
-    # As in a worker well into a run: the pool loaded and ranked, the cards rendered, before profiling.
-    warm, chosen = claimed[:WARM_UP], claimed[WARM_UP : WARM_UP + PROFILED]
+    # As in a worker well into a run: the pool loaded and ranked, the cards rendered, before profiling. A small
+    # population warms up on its first third.
+    warm_up = min(WARM_UP, len(claimed) // 3)
+    warm, chosen = claimed[:warm_up], claimed[warm_up : warm_up + PROFILED]
+    if not chosen:
+        sys.exit(f"bench/digests.py: {len(claimed)} readers claimed, none left to profile: use --subscribers 3 or more")
     for batch in batches(warm):
         send_deliveries(batch)
     queries: list[int] = []
@@ -373,6 +377,7 @@ def main() -> int:
     from django.utils import timezone
 
     from bench import population
+    from newsletter.claims import BATCH_SIZE
     from newsletter.models import ProfileVote
     from papers.models import Paper
     from papers.representation import represent_papers
@@ -437,7 +442,11 @@ def main() -> int:
     print(f"  worker peak RSS     {max(r['peak_rss_mb'] for r in runs):.0f} MB per process")
     growth = statistics.median(r["rss_late_mb"] / max(r["rss_early_mb"], 1) - 1 for r in runs)
     print(f"  worker RSS growth   {growth:+.0%} from the first 10 % of the digests to the end")
-    print(f"  queries per batch   {statistics.median(queries):.0f} (min {min(queries)}, max {max(queries)}, of 100)")
+    per_digest = sum(queries) / profile["digests"]
+    print(
+        f"  queries per batch   {statistics.median(queries):.0f} (min {min(queries)}, max {max(queries)}; "
+        f"batches of up to {BATCH_SIZE}, {per_digest:.2f} queries per digest)"
+    )
     # cProfile slows Python code more than C code: its shares, applied to the worker CPU measured without it.
     worker_cpu = statistics.median(r["cpu_per_1000"] for r in runs)
     profiled = sum(profile["per_1000"].values())
