@@ -12,7 +12,7 @@ from django.core.mail.backends.smtp import EmailBackend
 from django.core.mail.message import sanitize_address
 from django.utils import timezone
 
-from newsletter.mime import DigestMessage
+from newsletter.mime import DigestMessage, bare
 
 
 class DotStuffing:
@@ -30,12 +30,9 @@ class DotStuffing:
         return self.getreply()
 
 
-ADDRESS_SPECIALS = frozenset(' \t"(),:;<>[\\]')
-
-
-def bare(address: str) -> bool:
-    """An ASCII mailbox with nothing to parse (no name, quotes, comments or brackets): smtplib would send it as is."""
-    return address.isascii() and "@" in address and not ADDRESS_SPECIALS.intersection(address)
+def bare_mailbox(address: str) -> bool:
+    """A mailbox with nothing to parse (`mime.bare`, and an @): smtplib would send it as it is."""
+    return "@" in address and bare(address)
 
 
 class BareEnvelope:
@@ -43,13 +40,13 @@ class BareEnvelope:
     hundredth of a digest's cost); anything else, and SMTPUTF8, still goes through smtplib's own."""
 
     def mail(self, sender, options=()):
-        if not bare(sender) or any(option.lower() == "smtputf8" for option in options):
+        if not bare_mailbox(sender) or any(option.lower() == "smtputf8" for option in options):
             return super().mail(sender, options)
         self.putcmd("mail", f"FROM:<{sender}>{self._options(options)}")
         return self.getreply()
 
     def rcpt(self, recip, options=()):
-        if not bare(recip):
+        if not bare_mailbox(recip):
             return super().rcpt(recip, options)
         self.putcmd("rcpt", f"TO:<{recip}>{self._options(options)}")
         return self.getreply()

@@ -70,9 +70,14 @@ def folded(line: str, width: int = 78) -> str:
 ATOM_ENDS = frozenset(' \t"(),:;<>[\\]')
 
 
+def bare(value: str) -> bool:
+    """ASCII with nothing an address parser would take apart: no name, quotes, comments, brackets or spaces."""
+    return value.isascii() and not ATOM_ENDS.intersection(value)
+
+
 def address(value: str) -> str:
     """An address for a header: a bare ASCII mailbox as it is (a reader's canonical address), others formatted."""
-    if value.isascii() and not ATOM_ENDS.intersection(value):
+    if bare(value):
         return value
     return _formatted_address(value)
 

@@ -68,8 +68,7 @@ class Pool:
     candidates: list[Candidate]
     topic_names: dict[int, str]
     vectors: dict[int, np.ndarray] = field(default_factory=dict)  # text vectors by paper id, loaded with the pool
-    _dates: list[date] = field(init=False)
-    _by_date: list[Candidate] = field(init=False)
+    _dates: list[date] = field(init=False)  # the candidates' trending days, sorted
     by_popularity: list[Candidate] = field(init=False)
     at: list[Candidate] = field(init=False)  # candidates in id order; "position" indexes this list
     position: dict[int, int] = field(init=False)  # paper id -> position
@@ -101,8 +100,7 @@ class Pool:
     plain_picks: dict[tuple, tuple] = field(default_factory=dict)
 
     def __post_init__(self):
-        self._by_date = sorted(self.candidates, key=lambda c: c.trending_date)
-        self._dates = [c.trending_date for c in self._by_date]
+        self._dates = sorted(c.trending_date for c in self.candidates)
         self.by_popularity = sorted(self.candidates, key=lambda c: (-c.popularity, c.id))
         self.at = sorted(self.candidates, key=lambda c: c.id)
         self.position = {c.id: n for n, c in enumerate(self.at)}
