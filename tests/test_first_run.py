@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+from html import unescape
 from pathlib import Path
 
 import httpx
@@ -149,7 +150,7 @@ def test_a_newcomer_gets_a_real_digest_within_minutes_of_a_fresh_start(service, 
     digest = wait_for(service.digest, timeout=120, interval=0.5, message=f"the digest; log: {service.log()}")
     arrived = time.monotonic() - started
     html = html_of(digest)
-    titles = [title for title in previewed if title in html]
+    titles = [title for title in previewed if title in unescape(html)]
     assert len(titles) == len(previewed) >= 5  # the papers the preview showed
     # The decoded bodies and the headers: the raw message's quoted-printable lines may cut a URL in two.
     text = digest.get_body(("plain",)).get_content() + html + digest["List-Unsubscribe"]

@@ -1,10 +1,11 @@
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from newsletter import delivery
+from newsletter import delivery, render
 from newsletter.models import Delivery, DeliveryItem
 from newsletter.tasks import send_batch
 from subscribers.models import Subscriber
@@ -136,6 +137,28 @@ def test_it_escapes_scraped_text(smtp_server):
     html = smtp_server.messages[0].message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Attention" in html
     assert "<b>Eve</b>" not in html
+
+
+def test_its_html_is_ascii_and_shows_every_other_character_as_written(smtp_server):
+    title = "Über-efficient décodage — スパース注意"
+    make_paper(topics={"llm": 0.9}, title=title, authors=["Zoë Müller"], upvotes=3)
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    delivery.send_deliveries([d.id], NOW)
+    message = smtp_server.messages[0].message
+    raw_html = message.get_body(("html",)).get_payload(decode=True)
+    assert raw_html.isascii() and "&#" in raw_html.decode()
+    shown = unescape(message.get_body(("html",)).get_content())
+    assert title in shown and "Zoë Müller" in shown and "▲ 3 upvotes" in shown
+    assert "Matches your topic: Language models" in shown
+    assert title in message.get_body(("plain",)).get_content()  # the text part stays UTF-8
+
+
+def test_a_stylesheet_that_is_not_ascii_is_refused_with_the_reason(tmp_path, monkeypatch):
+    css = tmp_path / "digest.css"
+    css.write_text(".meta::before { content: '▲'; }")
+    monkeypatch.setattr(render, "CSS_PATH", css)
+    with pytest.raises(ValueError, match=r"digest.css must be ASCII: write other characters as CSS escapes"):
+        render.Renderer()
 
 
 def test_it_keeps_the_html_under_100_kb_with_the_rest_on_the_web(smtp_server):

@@ -1,6 +1,7 @@
 """The "only papers with code" switch drops papers without a repository; cards with code show a badge and stars."""
 
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -35,7 +36,7 @@ def test_it_shows_a_code_badge_with_the_stars_on_every_card_that_links_code():
     rendered = Renderer().render(digest)
 
     assert rendered.html.count('class="badge code"') == 2
-    assert "code ★ 1.2k</a>" in rendered.html and ">code</a>" in rendered.html
+    assert "code ★ 1.2k</a>" in unescape(rendered.html) and ">code</a>" in rendered.html
     assert "Code (★ 1.2k) https://github.com/qwen/qwen3" in rendered.text
 
 
