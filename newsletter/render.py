@@ -35,7 +35,6 @@ MAX_HTML_BYTES = 100_000  # Gmail clips messages above ~102 KB
 FULL_CARDS = 5  # cards that keep their abstract when a digest must shrink
 EXCERPT_CHARS = 200  # two or three lines on a phone
 AUTHORS_SHOWN = 3
-SLOT_RE = re.compile(r"PBSLOT(\w+?)PBSLOT")
 SHELL_SLOTS = (
     "subject", "greeting", "summary", "period", "cards", "fill", "more", "why",
     "web_url", "preferences_url", "unsubscribe_url",
@@ -46,11 +45,37 @@ def marker(name: str) -> str:
     return f"PBSLOT{name}PBSLOT"
 
 
-REASON_SLOT, FEEDBACK_SLOT = marker("reason"), marker("feedback")
+CARD_SLOTS = ("reason", "feedback")
 
 
-def fill_slots(text: str, values: dict[str, str]) -> str:
-    return SLOT_RE.sub(lambda m: values[m.group(1)], text)
+@functools.cache
+def slot_pattern(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile("PBSLOT(" + "|".join(map(re.escape, names)) + ")PBSLOT")
+
+
+class Slots:
+    """A text with markers for `names`, split at them once: filling it in joins its pieces and the values, with
+    no search of the text (a digest fills three shells and twenty cards). Any other marker-like text, in a
+    scraped title say, is text."""
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, text: str, names: tuple[str, ...]):
+        parts = slot_pattern(names).split(text)
+        self.first = parts[0]
+        self.rest = tuple(zip(parts[1::2], parts[2::2], strict=True))  # (a slot's name, the text after it)
+
+    def into(self, out: list[str], values: dict[str, str]) -> None:
+        """Append the filled-in text to `out`, piece by piece."""
+        out.append(self.first)
+        for name, piece in self.rest:
+            out.append(values[name])
+            out.append(piece)
+
+    def fill(self, values: dict[str, str]) -> str:
+        out: list[str] = []
+        self.into(out, values)
+        return "".join(out)
 
 
 def ascii_html(html: str) -> str:
@@ -239,22 +264,24 @@ class Renderer:
         }
 
     @cached_property
-    def html_shell(self) -> str:
-        return ascii_html(self.inliner.inline(render_to_string("newsletter/email/digest.html", self._context())))
+    def html_shell(self) -> Slots:
+        html = self.inliner.inline(render_to_string("newsletter/email/digest.html", self._context()))
+        return Slots(ascii_html(html), SHELL_SLOTS)
 
     @cached_property
-    def text_shell(self) -> str:
-        return render_to_string("newsletter/email/digest.txt", self._context())
+    def text_shell(self) -> Slots:
+        return Slots(render_to_string("newsletter/email/digest.txt", self._context()), SHELL_SLOTS)
 
     @cached_property
-    def subject_shell(self) -> str:
-        return render_to_string("newsletter/email/digest-subject.txt", self._context(headline=marker("subject")))
+    def subject_shell(self) -> Slots:
+        subject = render_to_string("newsletter/email/digest-subject.txt", self._context(headline=marker("subject")))
+        return Slots(subject, SHELL_SLOTS)
 
     def fragment(self, template: str, context: dict) -> str:
         return ascii_html(css_inline.inline_fragment(render_to_string(template, context), self.css))
 
-    def card(self, item: Item, fmt: str, with_abstract: bool = True) -> str:
-        """One paper's card (html or txt) with a marker for the reader's reason line."""
+    def card(self, item: Item, fmt: str, with_abstract: bool = True) -> Slots:
+        """One paper's card (html or txt) with slots for the reader's reason line and feedback links."""
         row = item.paper
         # A card is a function of its row's values: a pool loaded again (every hour, or after an edit) brings
         # new rows, and a row equal to the one a card was rendered from keeps that card, so the cards of a
@@ -270,8 +297,7 @@ class Renderer:
                 self._cards.clear()
             context = {
                 "paper": paper_view(item, with_abstract),
-                "reason": marker("reason"),
-                "feedback": marker("feedback"),
+                **{name: marker(name) for name in CARD_SLOTS},
             }
             template = f"newsletter/email/_paper.{fmt}"
             card = (
@@ -279,18 +305,17 @@ class Renderer:
                 if fmt == "html"
                 else render_to_string(template, context).strip("\n") + "\n\n"
             )
-            self._cards[key] = cached = (row, card)
+            self._cards[key] = cached = (row, Slots(card, CARD_SLOTS))
         return cached[1]
 
     def cards(self, items: list[Item], fmt: str, full: int | None = None, feedback: str = "") -> str:
         escape_text = escape_html if fmt == "html" else str
-        feedback = escape_text(feedback)
-        return "".join(
-            self.card(item, fmt, full is None or n < full)
-            .replace(REASON_SLOT, escape_text(item.reason))
-            .replace(FEEDBACK_SLOT, feedback)
-            for n, item in enumerate(items)
-        )
+        values = {"feedback": escape_text(feedback)}
+        out: list[str] = []
+        for n, item in enumerate(items):
+            values["reason"] = escape_text(item.reason)
+            self.card(item, fmt, full is None or n < full).into(out, values)
+        return "".join(out)
 
     def render(self, digest: Digest, links: dict[str, str] | None = None) -> Rendered:
         links = links or personal_links(digest)
@@ -306,8 +331,7 @@ class Renderer:
             **links,
         }
         feedback = links.get("feedback_url", "")
-        text = fill_slots(
-            self.text_shell,
+        text = self.text_shell.fill(
             {
                 **values,
                 "cards": self.cards(picked, "txt", feedback=feedback),
@@ -316,7 +340,7 @@ class Renderer:
             },
         )
         html = self.html(values, picked, fill, fill_heading, links)
-        return Rendered(fill_slots(self.subject_shell, values).strip(), text, html)
+        return Rendered(self.subject_shell.fill(values).strip(), text, html)
 
     def html(self, values: dict, picked: list[Item], fill: list[Item], fill_heading: str, links: dict) -> str:
         """The HTML version, shrunk below MAX_HTML_BYTES: fewer abstracts first, then fewer cards."""
@@ -333,8 +357,7 @@ class Renderer:
             if hidden:
                 label = f"{hidden} more paper{'s' if hidden != 1 else ''} on the web"
                 more = self.fragment("newsletter/email/_more.html", {"url": links["web_url"], "label": label})
-            html = fill_slots(
-                self.html_shell,
+            html = self.html_shell.fill(
                 {
                     **escaped,
                     "cards": self.cards(shown_picked, "html", full, feedback),

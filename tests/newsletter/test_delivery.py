@@ -139,6 +139,16 @@ def test_it_escapes_scraped_text(smtp_server):
     assert "<b>Eve</b>" not in html
 
 
+def test_a_scraped_title_that_looks_like_a_slot_is_shown_as_written(smtp_server):
+    title = "PBSLOTgreetingPBSLOT: a PBSLOTunknownPBSLOT title"
+    make_paper(topics={"llm": 0.9}, title=title)
+    d = make_delivery(make_subscriber(topics=["llm"]))
+    assert delivery.send_deliveries([d.id], NOW).counts["sent"] == 1
+    message = smtp_server.messages[0].message
+    for body in (message.get_body(("html",)).get_content(), message.get_body(("plain",)).get_content()):
+        assert title in body and "Matches your topic: Language models" in body
+
+
 def test_its_html_is_ascii_and_shows_every_other_character_as_written(smtp_server):
     title = "Über-efficient décodage — スパース注意"
     make_paper(topics={"llm": 0.9}, title=title, authors=["Zoë Müller"], upvotes=3)
