@@ -11,4 +11,7 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         # Before any URLconf is read: `<id:pk>` in newsletter's and the dashboard's URLs.
         register_converter(RowIdConverter, "id")
-        from newsletter import checks  # noqa: F401  registers the system checks (apps must be loaded first)
+        from newsletter import (
+            checks,  # noqa: F401  registers the system checks (apps must be loaded first)
+            lookups,  # noqa: F401  registers `__any` on every field
+        )

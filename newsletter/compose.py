@@ -114,7 +114,7 @@ pools = PoolCache()
 
 def _topic_weights(subscriber_ids: list[int]) -> dict[int, dict[int, float]]:
     weights: dict[int, dict[int, float]] = defaultdict(dict)
-    for sid, tid, weight in SubscriberTopic.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+    for sid, tid, weight in SubscriberTopic.objects.filter(subscriber_id__any=subscriber_ids).values_list(
         "subscriber_id", "topic_id", "weight"
     ):
         weights[sid][tid] = weight
@@ -128,8 +128,8 @@ def _already_sent(subscriber_ids: list[int], since: date, composing: list[int]) 
     """
     sent: dict[int, set[int]] = defaultdict(set)
     for sid, pid in (
-        DeliveryItem.objects.filter(delivery__subscriber_id__in=subscriber_ids, paper__trending_date__gte=since)
-        .exclude(delivery_id__in=composing)
+        DeliveryItem.objects.filter(delivery__subscriber_id__any=subscriber_ids, paper__trending_date__gte=since)
+        .exclude(delivery_id__any=composing)
         .exclude(delivery__status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED])
         .values_list("delivery__subscriber_id", "paper_id")
     ):
@@ -148,7 +148,7 @@ def _profiles(subscriber_ids: list[int], pool: Pool) -> dict:
 def _recorded_picks(delivery_ids: list[int], pool: Pool) -> dict[int, list[Item]]:
     """The items already recorded for these deliveries (a retry, a web version), as they were picked."""
     rows: dict[int, list[dict]] = defaultdict(list)
-    for row in DeliveryItem.objects.filter(delivery_id__in=delivery_ids).values(
+    for row in DeliveryItem.objects.filter(delivery_id__any=delivery_ids).values(
         "delivery_id", "paper_id", "reason", "fill"
     ):
         rows[row["delivery_id"]].append(row)
@@ -309,7 +309,7 @@ def record_picks(digests: list[Digest]) -> None:
 def compose_ids(delivery_ids: list[int], now: datetime | None = None) -> list[Digest]:
     """Compose the deliveries of a batch that may still be sent; gone or finished ones are left out."""
     deliveries = list(
-        Delivery.objects.filter(id__in=delivery_ids, status__in=Delivery.SENDABLE)
+        Delivery.objects.filter(id__any=delivery_ids, status__in=Delivery.SENDABLE)
         .select_related("subscriber")
         .order_by("id")
     )

@@ -328,7 +328,7 @@ def send_deliveries(delivery_ids: list[int], now: datetime | None = None) -> Bat
     finally:
         with contextlib.suppress(Exception):
             connection.close()
-    inactive = Delivery.objects.filter(id__in=delivery_ids, status__in=Delivery.SENDABLE).exclude(
+    inactive = Delivery.objects.filter(id__any=delivery_ids, status__in=Delivery.SENDABLE).exclude(
         subscriber_id__in=active_subscribers()
     )
     result.counts["skipped"] += inactive.move(Delivery.Status.SKIPPED, skip_reason=NOT_ACTIVE)

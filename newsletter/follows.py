@@ -150,7 +150,7 @@ def follows_for(subscriber_ids: list[int]) -> dict[int, tuple[tuple[str, ...], t
     """Each reader's followed (author keys, organisation keys), sorted; readers following nothing are left out."""
     authors: dict[int, set[str]] = defaultdict(set)
     orgs: dict[int, set[str]] = defaultdict(set)
-    for sid, kind, key in Follow.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+    for sid, kind, key in Follow.objects.filter(subscriber_id__any=subscriber_ids).values_list(
         "subscriber_id", "kind", "key"
     ):
         (authors if kind == Follow.Kind.AUTHOR else orgs)[sid].add(key)

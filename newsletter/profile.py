@@ -57,7 +57,7 @@ def profiles_for(subscriber_ids: list[int]) -> tuple[dict[int, Profile], dict[in
     liked: dict[int, list[int]] = defaultdict(list)
     disliked: dict[int, list[int]] = defaultdict(list)
     titles: dict[int, str] = {}
-    rows = ProfileVote.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+    rows = ProfileVote.objects.filter(subscriber_id__any=subscriber_ids).values_list(
         "subscriber_id", "paper_id", "direction", "paper__title"
     )
     for sid, pid, direction, title in rows:

@@ -58,9 +58,8 @@ def took_off_for(
         return {}
     topics = PaperTopic.objects.filter(paper_id__in=top, score__gt=0, topic__active=True).by_paper()
     sent: dict[int, set[int]] = defaultdict(set)
-    for sid, pid in DeliveryItem.objects.filter(delivery__subscriber__in=readers, paper_id__in=top).values_list(
-        "delivery__subscriber_id", "paper_id"
-    ):
+    had = DeliveryItem.objects.filter(delivery__subscriber_id__any=[r.id for r in readers], paper_id__in=top)
+    for sid, pid in had.values_list("delivery__subscriber_id", "paper_id"):
         sent[sid].add(pid)
     history: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for pid, taken_at, upvotes in (
