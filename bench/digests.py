@@ -83,6 +83,19 @@ def configure(url: str, database: str, smtp_port: int) -> None:
     )
 
 
+def use_kept(script: str, database: str, smtp_port: int | None = None) -> None:
+    """This process on the benchmark database `database` beside DATABASE_URL's (the one a `--keep` run left),
+    Django set up; exits with the reason when DATABASE_URL is not a PostgreSQL server."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(f"{script}: set DATABASE_URL to a PostgreSQL server (postgres://...)")
+    configure(url, database, smtp_port or free_port())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def free_port() -> int:
     import socket
 

@@ -9,7 +9,6 @@ time.process_time (the best of five rounds of 200), the round trip to the server
 """
 
 import argparse
-import os
 import sys
 import time
 import timeit
@@ -22,13 +21,7 @@ def main() -> int:
     parser.add_argument("--ids", type=int, default=500)
     parser.add_argument("--database", default="bench_digests", help="the database `bench.digests --keep` left")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/lookups.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
-    digests.configure(url, args.database, digests.free_port())
-    import django
-
-    django.setup()
+    digests.use_kept("bench/lookups.py", args.database)
     from subscribers.models import Subscriber, SubscriberTopic
 
     ids = list(Subscriber.objects.order_by("id").values_list("id", flat=True)[: args.ids])

@@ -11,7 +11,6 @@ SMTP DATA step's search for a dot at a line start over those messages, both ways
 """
 
 import argparse
-import os
 import sys
 import time
 import timeit
@@ -30,13 +29,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--database", default="bench_digests", help="the database `bench.digests --keep` left")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/render.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
-    digests.configure(url, args.database, digests.free_port())
-    import django
-
-    django.setup()
+    digests.use_kept("bench/render.py", args.database)
     from django.core.mail import get_connection
     from django.utils import timezone
 

@@ -109,15 +109,8 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.child, args.trace, args.hours)))
         return 0
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/warmup.py: set DATABASE_URL to a PostgreSQL server (postgres://...)")
     port = digests.free_port()
-    digests.configure(url, args.database, port)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    digests.use_kept("bench/warmup.py", args.database, port)
     from django.db import OperationalError
     from django.utils import timezone
 

@@ -19,11 +19,10 @@ DOT_AFTER_LINE_FEED = re.compile(rb"\n\.")
 
 
 class DotStuffing:
-    """smtplib's DATA, with the dots at line starts doubled by `bytes.replace` instead of a multiline regex
-    (a fifth of a millisecond for a 50 KB digest). A line starts after a line feed or at the very start.
-
-    Most digests have no such dot, and the regex finds that out in a third of the time `bytes.replace` (or
-    `in`) takes to look for a two-byte string: 16 against 44 µs for 50 KB."""
+    """smtplib's DATA, with the dots at line starts doubled by `bytes.replace` instead of smtplib's multiline
+    substitution (a fifth of a millisecond for a 50 KB digest). A line starts after a line feed or at the very
+    start. Most digests have no such dot: a search for one (16 µs for 50 KB, a third of what `bytes.replace` or
+    `in` take to look for two bytes) decides whether to copy the message at all."""
 
     def data(self, msg):
         if not isinstance(msg, bytes):

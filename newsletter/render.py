@@ -252,7 +252,7 @@ class Renderer:
         if not self.css.isascii():  # the shell is made ASCII with character references, which CSS does not read
             raise ValueError(f"{CSS_PATH.name} must be ASCII: write other characters as CSS escapes (\\25B2)")
         self.inliner = css_inline.CSSInliner(keep_at_rules=True)
-        self._cards: dict[tuple, tuple[dict, str]] = {}
+        self._cards: dict[tuple, tuple[dict, Slots]] = {}
 
     def _context(self, **extra) -> dict:
         return {
